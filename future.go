@@ -1,0 +1,66 @@
+package kazoo
+
+import "context"
+
+// Future is the pending result of an asynchronous operation. Operations
+// started from one goroutine while connected are sent, answered and
+// completed in the order they were started.
+type Future[T any] struct {
+	k       *call
+	extract func(*call) (T, error)
+}
+
+// Done is closed when the result is ready.
+func (f *Future[T]) Done() <-chan struct{} { return f.k.done }
+
+// Result waits for the operation and returns its result.
+func (f *Future[T]) Result() (T, error) {
+	<-f.k.done
+	return f.extract(f.k)
+}
+
+// Wait returns the result, or ctx's error if ctx ends first (the operation
+// itself goes on; its result is still available later).
+func (f *Future[T]) Wait(ctx context.Context) (T, error) {
+	select {
+	case <-f.k.done:
+		return f.extract(f.k)
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// start sends an async call and returns its future at once. While
+// disconnected the call waits (bounded by ctx) on a goroutine of its own.
+func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) *Future[T] {
+	f := &Future[T]{k: k, extract: extract}
+	c := k.c
+	if k.err != nil {
+		k.finish()
+		return f
+	}
+	if l := c.live.Load(); l != nil && l.epoch == c.epoch.Load() {
+		k.epoch = l.epoch
+		if l.cn.Send(k.op, k, k) == nil {
+			return f
+		}
+	}
+	go func() {
+		if err := c.send(ctx, k); err != nil {
+			k.fail(err)
+		}
+	}()
+	return f
+}
+
+// run executes a pooled call synchronously and extracts its result.
+func run[T any](ctx context.Context, k *call, extract func(*call) (T, error)) (T, error) {
+	if k.c.exec(ctx, k) {
+		var zero T
+		return zero, clientError(k.op, k.path, ctx.Err())
+	}
+	v, err := extract(k)
+	k.release()
+	return v, err
+}

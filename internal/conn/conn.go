@@ -1,0 +1,508 @@
+// Package conn is the connection engine: one TCP connection to one
+// ZooKeeper server, from the handshake to its end.
+//
+// A Conn pipelines requests. Send encodes a request straight into a shared
+// write buffer under a short lock, assigning its xid and queueing its Call in
+// a FIFO; one writer goroutine flushes whatever has accumulated with a single
+// write, so a burst of requests costs one system call. One reader goroutine
+// decodes replies from a reusable buffer and completes the Call at the head
+// of the FIFO: ZooKeeper answers a session's requests in order, so matching
+// needs no map. Notifications, auth replies and pings are routed by their
+// special xids.
+//
+// The Conn knows nothing of sessions, watches or retries: when anything goes
+// wrong it fails every queued Call with the error and closes Done. The client
+// decides what happens next.
+package conn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kazoo-go/kazoo/proto"
+)
+
+// Call is a request in flight. Complete is called exactly once, from the
+// reader goroutine (or the goroutine that failed the connection): with the
+// reply header and body, or with err when the connection failed first. body
+// is only valid during the call.
+type Call interface {
+	Complete(hdr *proto.ReplyHeader, body []byte, err error)
+}
+
+// Handler receives what arrives outside the request FIFO. Its methods run on
+// the reader goroutine and must not block.
+type Handler interface {
+	// Notify is called for each watch notification; ev.Path is the
+	// server's path. zxid is -1 from servers before 3.9.
+	Notify(ev *proto.WatcherEvent, zxid int64)
+}
+
+// Config describes one connection attempt.
+type Config struct {
+	Addr      string
+	Dial      func(ctx context.Context, network, addr string) (net.Conn, error) // nil: net.Dialer
+	Connect   proto.ConnectRequest                                              // the handshake
+	MaxPacket int                                                               // largest frame accepted or sent; 0: proto.MaxPacket
+	Handler   Handler
+	Logger    *slog.Logger
+}
+
+// Errors a Conn reports.
+var (
+	// ErrClosed is returned by Send on a connection that has ended.
+	ErrClosed = errors.New("connection closed")
+	// ErrTooLarge is returned by Send for a request over the packet limit;
+	// nothing is sent.
+	ErrTooLarge = errors.New("request exceeds the packet size limit")
+	// ErrTimeout is the cause when the server stayed silent too long.
+	ErrTimeout = errors.New("server did not answer within the read timeout")
+)
+
+type pending struct {
+	xid  int32
+	call Call
+}
+
+// Conn is one established connection. Its methods are safe for concurrent use.
+type Conn struct {
+	nc        net.Conn
+	cfg       Config
+	maxPacket int
+	session   proto.ConnectResponse
+	readOnly  bool
+
+	readTimeout  time.Duration
+	pingInterval time.Duration
+
+	mu       sync.Mutex
+	closed   bool
+	err      error
+	xid      int32
+	wbuf     []byte
+	fifo     ring
+	auths    ring
+	wake     chan struct{} // capacity 1: the writer has work
+	done     chan struct{}
+	lastZxid atomic.Int64
+	lastRecv atomic.Int64 // unix nanos of the last frame received
+	wg       sync.WaitGroup
+	log      *slog.Logger
+}
+
+// Dial connects to cfg.Addr, performs the handshake and starts the reader
+// and writer. It returns the server's ConnectResponse; a response with
+// TimeoutMs <= 0 means the session has expired, and is returned with a nil
+// Conn and ErrSessionExpired.
+func Dial(ctx context.Context, cfg Config) (*Conn, proto.ConnectResponse, error) {
+	var resp proto.ConnectResponse
+	dial := cfg.Dial
+	if dial == nil {
+		var d net.Dialer
+		dial = d.DialContext
+	}
+	nc, err := dial(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, resp, err
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+	max := cfg.MaxPacket
+	if max <= 0 {
+		max = proto.MaxPacket
+	}
+	buf, err := handshake(ctx, nc, &cfg.Connect, max, &resp)
+	if err != nil {
+		nc.Close()
+		return nil, resp, err
+	}
+	if resp.TimeoutMs <= 0 {
+		nc.Close()
+		return nil, resp, ErrSessionExpired
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Conn{
+		nc:        nc,
+		cfg:       cfg,
+		maxPacket: max,
+		session:   resp,
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		log:       log,
+	}
+	c.session.Passwd = append([]byte(nil), resp.Passwd...)
+	negotiated := time.Duration(resp.TimeoutMs) * time.Millisecond
+	c.readTimeout = negotiated * 2 / 3
+	c.pingInterval = min(c.readTimeout/2, 10*time.Second)
+	c.lastZxid.Store(cfg.Connect.LastZxidSeen)
+	c.lastRecv.Store(time.Now().UnixNano())
+	c.wg.Add(2)
+	go c.readLoop(buf)
+	go c.writeLoop()
+	return c, c.session, nil
+}
+
+// ErrSessionExpired is returned by Dial when the server says the session is
+// gone.
+var ErrSessionExpired = errors.New("session expired")
+
+// handshake writes the ConnectRequest and reads the ConnectResponse. It
+// returns any bytes read past the response (the server may already have sent
+// more) so the reader can start with them.
+func handshake(ctx context.Context, nc net.Conn, req *proto.ConnectRequest, max int, resp *proto.ConnectResponse) ([]byte, error) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = nc.SetDeadline(dl)
+		defer nc.SetDeadline(time.Time{})
+	}
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	frame := proto.AppendInt32(make([]byte, 0, 64), 0)
+	frame = req.Append(frame)
+	putLen(frame)
+	if _, err := nc.Write(frame); err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	buf := make([]byte, 0, 64<<10)
+	body, rest, err := readFrame(nc, buf, max)
+	if err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	d := proto.NewDecoder(body)
+	resp.Decode(d)
+	if err := d.Err(); err != nil {
+		return nil, fmt.Errorf("malformed connect response: %w", err)
+	}
+	return rest, nil
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// readFrame reads one whole frame from r into buf's spare capacity and
+// returns its body and any bytes read beyond it (moved to the front of buf).
+func readFrame(r io.Reader, buf []byte, max int) (body, rest []byte, err error) {
+	for len(buf) < 4 {
+		if buf, err = readMore(r, buf); err != nil {
+			return nil, nil, err
+		}
+	}
+	n := int(int32(be32(buf)))
+	if n < 0 || n > max {
+		return nil, nil, fmt.Errorf("frame length %d outside [0, %d]", n, max)
+	}
+	for len(buf) < 4+n {
+		if cap(buf) < 4+n {
+			buf = append(make([]byte, 0, 4+n), buf...)
+		}
+		if buf, err = readMore(r, buf); err != nil {
+			return nil, nil, err
+		}
+	}
+	body = append([]byte(nil), buf[4:4+n]...)
+	rest = append(buf[:0:0], buf[4+n:]...)
+	return body, rest, nil
+}
+
+func readMore(r io.Reader, buf []byte) ([]byte, error) {
+	if len(buf) == cap(buf) {
+		buf = append(buf, 0)[:len(buf)]
+	}
+	n, err := r.Read(buf[len(buf):cap(buf)])
+	buf = buf[:len(buf)+n]
+	if n > 0 {
+		return buf, nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return buf, err
+}
+
+func be32(b []byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// putLen writes the frame length (everything after the 4-byte prefix) into
+// the prefix.
+func putLen(frame []byte) {
+	n := uint32(len(frame) - 4)
+	frame[0], frame[1], frame[2], frame[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+}
+
+// Session returns the server's ConnectResponse (password copied).
+func (c *Conn) Session() proto.ConnectResponse { return c.session }
+
+// Addr returns the address this connection was dialed to.
+func (c *Conn) Addr() string { return c.cfg.Addr }
+
+// LastZxid returns the highest zxid seen on this connection (or the one the
+// handshake was given).
+func (c *Conn) LastZxid() int64 { return c.lastZxid.Load() }
+
+// LastRecv returns when the last frame arrived.
+func (c *Conn) LastRecv() time.Time { return time.Unix(0, c.lastRecv.Load()) }
+
+// Done is closed when the connection has ended; Err then says why.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns why the connection ended, or nil while it is alive.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Send queues a request: op with body (nil for none) under the next xid.
+// call is completed by the reply, or by the connection's failure. On error
+// nothing was queued and call is not completed.
+func (c *Conn) Send(op proto.Op, body proto.Record, call Call) error {
+	return c.send(0, op, body, call)
+}
+
+// SendXid queues a request with a special xid: proto.XidSetWatches (in the
+// FIFO, like a normal request), proto.XidAuth (answered out of band, in
+// order among auth requests) or proto.XidPing (call must be nil).
+func (c *Conn) SendXid(xid int32, op proto.Op, body proto.Record, call Call) error {
+	return c.send(xid, op, body, call)
+}
+
+func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if xid == 0 {
+		c.xid++
+		if c.xid <= 0 { // wrap from 2^31-1 back to 1
+			c.xid = 1
+		}
+		xid = c.xid
+	}
+	start := len(c.wbuf)
+	b := proto.AppendInt32(c.wbuf, 0)
+	b = proto.AppendInt32(b, xid)
+	b = proto.AppendInt32(b, int32(op))
+	if body != nil {
+		b = body.Append(b)
+	}
+	if len(b)-start-4 > c.maxPacket {
+		c.wbuf = b[:start]
+		c.mu.Unlock()
+		return ErrTooLarge
+	}
+	putLen(b[start:])
+	c.wbuf = b
+	switch xid {
+	case proto.XidPing:
+	case proto.XidAuth:
+		c.auths.push(pending{xid, call})
+	default:
+		c.fifo.push(pending{xid, call})
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Close ends the connection; queued calls fail with ErrClosed. It waits for
+// the reader and writer to stop.
+func (c *Conn) Close() {
+	c.fail(ErrClosed)
+	c.wg.Wait()
+}
+
+// fail records err as the cause, marks the connection closed and closes the
+// socket; the reader then fails every queued call.
+func (c *Conn) fail(err error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.err = err
+	c.mu.Unlock()
+	c.nc.Close()
+	close(c.done)
+}
+
+func (c *Conn) writeLoop() {
+	defer c.wg.Done()
+	ticker := time.NewTicker(c.pingInterval / 2)
+	defer ticker.Stop()
+	var spare []byte
+	lastSend := time.Now()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-c.wake:
+		case now := <-ticker.C:
+			if now.Sub(lastSend) >= c.pingInterval {
+				_ = c.SendXid(proto.XidPing, proto.OpPing, nil, nil)
+			}
+			continue
+		}
+		c.mu.Lock()
+		buf := c.wbuf
+		c.wbuf = spare[:0]
+		c.mu.Unlock()
+		if len(buf) == 0 {
+			spare = buf
+			continue
+		}
+		_ = c.nc.SetWriteDeadline(time.Now().Add(c.readTimeout))
+		if _, err := c.nc.Write(buf); err != nil {
+			c.fail(fmt.Errorf("write: %w", err))
+			return
+		}
+		lastSend = time.Now()
+		if cap(buf) > 1<<20 { // do not hold on to a burst's buffer forever
+			buf = nil
+		}
+		spare = buf
+	}
+}
+
+func (c *Conn) readLoop(buf []byte) {
+	defer c.wg.Done()
+	err := c.readFrames(buf)
+	c.fail(err)
+	c.mu.Lock()
+	cause := c.err
+	fifo, auths := c.fifo.drain(), c.auths.drain()
+	c.mu.Unlock()
+	for _, p := range auths {
+		if p.call != nil {
+			p.call.Complete(nil, nil, cause)
+		}
+	}
+	for _, p := range fifo {
+		p.call.Complete(nil, nil, cause)
+	}
+}
+
+// readFrames reads and dispatches frames until the connection fails.
+func (c *Conn) readFrames(buf []byte) error {
+	if cap(buf) < 64<<10 {
+		buf = append(make([]byte, 0, 64<<10), buf...)
+	}
+	start := 0 // buf[start:] is unconsumed
+	var hdr proto.ReplyHeader
+	var ev proto.WatcherEvent
+	d := proto.NewDecoder(nil)
+	for {
+		// Dispatch every complete frame in the buffer.
+		for {
+			avail := buf[start:]
+			if len(avail) < 4 {
+				break
+			}
+			n := int(int32(be32(avail)))
+			if n < proto.ReplyHeaderSize || n > c.maxPacket {
+				return fmt.Errorf("reply frame length %d outside [%d, %d]", n, proto.ReplyHeaderSize, c.maxPacket)
+			}
+			if len(avail) < 4+n {
+				if cap(buf) < 4+n { // grow for a large frame
+					nb := make([]byte, len(avail), 4+n+64<<10)
+					copy(nb, avail)
+					buf, start = nb, 0
+				}
+				break
+			}
+			start += 4 + n
+			d.Reset(avail[4 : 4+n])
+			hdr.Decode(d)
+			body := avail[4+proto.ReplyHeaderSize : 4+n]
+			if hdr.Zxid > 0 {
+				if hdr.Zxid > c.lastZxid.Load() {
+					c.lastZxid.Store(hdr.Zxid)
+				}
+			}
+			if err := c.dispatch(&hdr, body, d, &ev); err != nil {
+				return err
+			}
+		}
+		// Compact, then read more.
+		if start > 0 {
+			m := copy(buf, buf[start:])
+			buf, start = buf[:m], 0
+		}
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout))
+		n, err := c.nc.Read(buf[len(buf):cap(buf)])
+		if n > 0 {
+			buf = buf[:len(buf)+n]
+			c.lastRecv.Store(time.Now().UnixNano())
+			continue
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return ErrTimeout
+		}
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return err
+	}
+}
+
+func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, ev *proto.WatcherEvent) error {
+	switch hdr.Xid {
+	case proto.XidNotification:
+		ev.Decode(d)
+		if err := d.Err(); err != nil {
+			return fmt.Errorf("malformed notification: %w", err)
+		}
+		if c.cfg.Handler != nil {
+			c.cfg.Handler.Notify(ev, hdr.Zxid)
+		}
+		return nil
+	case proto.XidPing:
+		return nil
+	case proto.XidAuth:
+		c.mu.Lock()
+		p, ok := c.auths.pop()
+		c.mu.Unlock()
+		if ok && p.call != nil {
+			p.call.Complete(hdr, body, nil)
+		}
+		if hdr.Err == proto.CodeAuthFailed {
+			return errAuthFailed
+		}
+		return nil
+	}
+	c.mu.Lock()
+	p, ok := c.fifo.pop()
+	c.mu.Unlock()
+	if !ok || p.xid != hdr.Xid {
+		return fmt.Errorf("reply xid %d does not match the oldest request (xid %d)", hdr.Xid, p.xid)
+	}
+	p.call.Complete(hdr, body, nil)
+	return nil
+}
+
+// ErrAuthFailed is the cause when the server rejected an auth packet; the
+// server closes the connection after it.
+var ErrAuthFailed = errors.New("authentication failed")
+
+var errAuthFailed = ErrAuthFailed

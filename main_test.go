@@ -1,0 +1,87 @@
+package kazoo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(zktest.Main(m))
+}
+
+// connect returns a client of the package's shared server, rooted in a
+// fresh chroot, closed when the test ends.
+func connect(t testing.TB, opts ...kazoo.Option) *kazoo.Client {
+	t.Helper()
+	return connectTo(t, zktest.Shared(t).Chroot(t), opts...)
+}
+
+func connectTo(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := kazoo.Connect(ctx, servers, opts...)
+	if err != nil {
+		t.Fatalf("connect %s: %v", servers, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testCtx returns a context that ends with the test or after a minute.
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// waitState waits until sub delivers want, failing the test after d.
+func waitState(t testing.TB, sub *kazoo.StateSubscription, want kazoo.State, d time.Duration) {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case s, ok := <-sub.C():
+			if !ok {
+				t.Fatalf("state channel closed while waiting for %v", want)
+			}
+			if s == want {
+				return
+			}
+		case <-timer.C:
+			t.Fatalf("no %v state within %v", want, d)
+		}
+	}
+}
+
+// waitEvent waits for one event on ch, failing the test after d.
+func waitEvent(t testing.TB, ch <-chan kazoo.Event, d time.Duration) kazoo.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatal("event channel closed")
+		}
+		return ev
+	case <-time.After(d):
+		t.Fatalf("no event within %v", d)
+	}
+	return kazoo.Event{}
+}
+
+// noEvent checks that ch stays quiet for a short while.
+func noEvent(t testing.TB, ch <-chan kazoo.Event) {
+	t.Helper()
+	select {
+	case ev := <-ch:
+		t.Fatalf("unexpected event %+v", ev)
+	case <-time.After(100 * time.Millisecond):
+	}
+}

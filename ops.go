@@ -1,0 +1,577 @@
+package kazoo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kazoo-go/kazoo/proto"
+)
+
+// Stat is a znode's metadata.
+type Stat = proto.Stat
+
+// AnyVersion matches every version in Set, Delete, SetACL and Check.
+const AnyVersion int32 = -1
+
+// GetResult is the result of Get.
+type GetResult struct {
+	Data []byte
+	Stat Stat
+}
+
+// ChildrenResult is the result of Children.
+type ChildrenResult struct {
+	Children []string
+	Stat     Stat
+}
+
+// CreateResult is the result of Create.
+type CreateResult struct {
+	Path string // the created path: with its sequence suffix if sequential
+	Stat Stat   // zero on servers before 3.5
+}
+
+// ExistsResult is the result of Exists.
+type ExistsResult struct {
+	Exists bool
+	Stat   Stat
+}
+
+// ACLResult is the result of GetACL.
+type ACLResult struct {
+	ACL  []ACL
+	Stat Stat
+}
+
+// prep fills a call after validating path (and the op against the server
+// version); an invalid call keeps the error in k.err and is never sent.
+func (c *Client) prep(ctx context.Context, k *call) *call {
+	if err := validatePath(k.path, k.flags.Sequential()); err != nil {
+		k.err = err
+		return k
+	}
+	if err := c.supports(ctx, k.op); err != nil {
+		k.err = err
+	}
+	return k
+}
+
+// check validates an operation that takes no call of its own.
+func (c *Client) check(ctx context.Context, op proto.Op, path string) error {
+	if err := ValidatePath(path); err != nil {
+		return clientError(op, path, err)
+	}
+	if err := c.supports(ctx, op); err != nil {
+		return clientError(op, path, err)
+	}
+	return nil
+}
+
+// ---- getData
+
+func (c *Client) prepGet(ctx context.Context, k *call, watch bool) *call {
+	if watch {
+		k.watch, k.wkind, k.wch = true, watchData, make(chan Event, 1)
+	}
+	return c.prep(ctx, k)
+}
+
+func extractGet(k *call) (GetResult, error) { return GetResult{k.rdata, k.stat}, k.result() }
+
+// Get returns the data and Stat of the node at path.
+func (c *Client) Get(ctx context.Context, path string) ([]byte, Stat, error) {
+	r, err := run(ctx, c.prepGet(ctx, c.getCall(proto.OpGetData, path), false), extractGet)
+	return r.Data, r.Stat, err
+}
+
+// GetW is Get that also leaves a watch: the channel receives one event when
+// the node's data changes or it is deleted (or EventNotWatching when the
+// session ends). No watch is left when the node does not exist.
+func (c *Client) GetW(ctx context.Context, path string) ([]byte, Stat, <-chan Event, error) {
+	k := c.prepGet(ctx, c.getCall(proto.OpGetData, path), true)
+	ch := k.wch
+	r, err := run(ctx, k, extractGet)
+	if err != nil {
+		ch = nil
+	}
+	return r.Data, r.Stat, ch, err
+}
+
+// GetAsync starts Get and returns at once.
+func (c *Client) GetAsync(ctx context.Context, path string) *Future[GetResult] {
+	return start(ctx, c.prepGet(ctx, c.newAsyncCall(proto.OpGetData, path), false), extractGet)
+}
+
+// ---- exists
+
+func extractExists(k *call) (ExistsResult, error) {
+	err := k.result()
+	if k.code == proto.CodeNoNode && k.err == nil {
+		return ExistsResult{}, nil
+	}
+	return ExistsResult{Exists: err == nil, Stat: k.stat}, err
+}
+
+func (c *Client) prepExists(ctx context.Context, k *call, watch bool) *call {
+	if watch {
+		k.watch, k.wkind, k.wch = true, watchData, make(chan Event, 1)
+	}
+	return c.prep(ctx, k)
+}
+
+// Exists reports whether the node at path exists, with its Stat.
+func (c *Client) Exists(ctx context.Context, path string) (bool, Stat, error) {
+	r, err := run(ctx, c.prepExists(ctx, c.getCall(proto.OpExists, path), false), extractExists)
+	return r.Exists, r.Stat, err
+}
+
+// ExistsW is Exists that also leaves a watch, whether or not the node
+// exists: the channel receives one event when it is created, deleted or its
+// data changes.
+func (c *Client) ExistsW(ctx context.Context, path string) (bool, Stat, <-chan Event, error) {
+	k := c.prepExists(ctx, c.getCall(proto.OpExists, path), true)
+	ch := k.wch
+	r, err := run(ctx, k, extractExists)
+	if err != nil {
+		ch = nil
+	}
+	return r.Exists, r.Stat, ch, err
+}
+
+// ExistsAsync starts Exists and returns at once.
+func (c *Client) ExistsAsync(ctx context.Context, path string) *Future[ExistsResult] {
+	return start(ctx, c.prepExists(ctx, c.newAsyncCall(proto.OpExists, path), false), extractExists)
+}
+
+// ---- getChildren2
+
+func (c *Client) prepChildren(ctx context.Context, k *call, watch bool) *call {
+	if watch {
+		k.watch, k.wkind, k.wch = true, watchChild, make(chan Event, 1)
+	}
+	return c.prep(ctx, k)
+}
+
+func extractChildren(k *call) (ChildrenResult, error) {
+	return ChildrenResult{k.children, k.stat}, k.result()
+}
+
+// Children returns the names of the node's children (unsorted) and its Stat.
+func (c *Client) Children(ctx context.Context, path string) ([]string, Stat, error) {
+	r, err := run(ctx, c.prepChildren(ctx, c.getCall(proto.OpGetChildren2, path), false), extractChildren)
+	return r.Children, r.Stat, err
+}
+
+// ChildrenW is Children that also leaves a watch: the channel receives one
+// event when a child is added or removed, or the node is deleted.
+func (c *Client) ChildrenW(ctx context.Context, path string) ([]string, Stat, <-chan Event, error) {
+	k := c.prepChildren(ctx, c.getCall(proto.OpGetChildren2, path), true)
+	ch := k.wch
+	r, err := run(ctx, k, extractChildren)
+	if err != nil {
+		ch = nil
+	}
+	return r.Children, r.Stat, ch, err
+}
+
+// ChildrenAsync starts Children and returns at once.
+func (c *Client) ChildrenAsync(ctx context.Context, path string) *Future[ChildrenResult] {
+	return start(ctx, c.prepChildren(ctx, c.newAsyncCall(proto.OpGetChildren2, path), false), extractChildren)
+}
+
+// ---- create
+
+// CreateMode is how a node is created.
+type CreateMode = proto.CreateFlags
+
+// Create modes. TTL modes need WithTTL and a server started with
+// zookeeper.extendedTypesEnabled=true.
+const (
+	ModePersistent              = proto.FlagPersistent
+	ModeEphemeral               = proto.FlagEphemeral
+	ModePersistentSequential    = proto.FlagPersistentSequential
+	ModeEphemeralSequential     = proto.FlagEphemeralSequential
+	ModeContainer               = proto.FlagContainer
+	ModePersistentTTL           = proto.FlagPersistentWithTTL
+	ModePersistentSequentialTTL = proto.FlagPersistentSequentialWithTTL
+)
+
+// CreateOption adjusts Create.
+type CreateOption func(*createOptions)
+
+type createOptions struct {
+	mode    CreateMode
+	acl     []ACL
+	ttl     time.Duration
+	parents bool
+}
+
+// WithMode sets the create mode (default ModePersistent).
+func WithMode(m CreateMode) CreateOption { return func(o *createOptions) { o.mode = m } }
+
+// WithACL sets the new node's ACL (default: the client's WithDefaultACL).
+func WithACL(acl ...ACL) CreateOption { return func(o *createOptions) { o.acl = acl } }
+
+// WithTTL sets the TTL of a ModePersistentTTL or ModePersistentSequentialTTL
+// node: the server deletes it once it has had no children and no change for
+// that long. At most 2^40-1 ms.
+func WithTTL(d time.Duration) CreateOption { return func(o *createOptions) { o.ttl = d } }
+
+// WithParents creates missing parent nodes (persistent, with the same ACL).
+func WithParents() CreateOption { return func(o *createOptions) { o.parents = true } }
+
+func (c *Client) prepCreate(ctx context.Context, k *call, data []byte, opts []CreateOption) (*call, createOptions) {
+	k, o := c.prepCreateArgs(k, data, opts)
+	if k.err != nil {
+		return k, o
+	}
+	switch {
+	case o.mode.TTL():
+		k.op, k.ttl = proto.OpCreateTTL, o.ttl.Milliseconds()
+	case o.mode == ModeContainer:
+		k.op = proto.OpCreateContainer
+	default:
+		k.op = proto.OpCreate2
+		if v, err := c.ServerVersion(ctx); err == nil && v.Less(proto.Version{Major: 3, Minor: 5}) {
+			k.op = proto.OpCreate // 3.4 has no create2
+		}
+	}
+	return c.prep(ctx, k), o
+}
+
+// prepCreateArgs applies and checks create options.
+func (c *Client) prepCreateArgs(k *call, data []byte, opts []CreateOption) (*call, createOptions) {
+	o := createOptions{acl: c.opts.defaultACL}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	k.data, k.acl, k.flags = data, o.acl, o.mode
+	switch {
+	case !o.mode.Valid():
+		k.err = fmt.Errorf("%w: unknown create mode %d", ErrInvalidArgument, o.mode)
+	case o.mode.TTL() && (o.ttl <= 0 || o.ttl.Milliseconds() > proto.MaxTTL):
+		k.err = fmt.Errorf("%w: a TTL mode needs a TTL from 1ms to 2^40-1 ms, got %v", ErrInvalidArgument, o.ttl)
+	case !o.mode.TTL() && o.ttl != 0:
+		k.err = fmt.Errorf("%w: WithTTL needs ModePersistentTTL or ModePersistentSequentialTTL", ErrInvalidArgument)
+	case len(o.acl) == 0:
+		k.err = fmt.Errorf("%w: empty ACL", ErrInvalidArgument)
+	}
+	return k, o
+}
+
+func extractCreate(k *call) (CreateResult, error) { return CreateResult{k.rpath, k.stat}, k.result() }
+
+// Create creates a node with data and returns its path (with the sequence
+// suffix for sequential modes) and Stat.
+//
+//	p, _, err := client.Create(ctx, "/app/job-", nil, kazoo.WithMode(kazoo.ModeEphemeralSequential))
+func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...CreateOption) (string, Stat, error) {
+	for {
+		k, o := c.prepCreate(ctx, c.getCall(proto.OpCreate2, path), data, opts)
+		r, err := run(ctx, k, extractCreate)
+		if !o.parents || !errors.Is(err, ErrNoNode) {
+			return r.Path, r.Stat, err
+		}
+		if err := c.ensurePath(ctx, parentPath(path), o.acl); err != nil {
+			return "", Stat{}, err
+		}
+		opts = append(opts[:len(opts):len(opts)], func(o *createOptions) { o.parents = false })
+	}
+}
+
+// CreateAsync starts Create and returns at once. WithParents is not
+// supported here (it needs several round trips): it gets ErrInvalidArgument.
+func (c *Client) CreateAsync(ctx context.Context, path string, data []byte, opts ...CreateOption) *Future[CreateResult] {
+	k, o := c.prepCreate(ctx, c.newAsyncCall(proto.OpCreate2, path), data, opts)
+	if o.parents && k.err == nil {
+		k.err = fmt.Errorf("%w: WithParents in CreateAsync", ErrInvalidArgument)
+	}
+	return start(ctx, k, extractCreate)
+}
+
+// EnsurePath creates path and any missing ancestors as persistent nodes with
+// the client's default ACL; existing nodes are left as they are.
+func (c *Client) EnsurePath(ctx context.Context, path string) error {
+	return c.ensurePath(ctx, path, c.opts.defaultACL)
+}
+
+func (c *Client) ensurePath(ctx context.Context, path string, acl []ACL) error {
+	if err := ValidatePath(path); err != nil {
+		return clientError(proto.OpCreate, path, err)
+	}
+	if path == "/" {
+		return nil
+	}
+	if ok, _, err := c.Exists(ctx, path); err != nil || ok {
+		return err
+	}
+	for i := 1; i <= len(path); i++ {
+		if i < len(path) && path[i] != '/' {
+			continue
+		}
+		_, _, err := c.Create(ctx, path[:i], nil, WithACL(acl...))
+		if err != nil && !errors.Is(err, ErrNodeExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- setData
+
+func (c *Client) prepSet(ctx context.Context, k *call, data []byte, version int32) *call {
+	k.data, k.version = data, version
+	if version < -1 {
+		k.err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
+		return k
+	}
+	return c.prep(ctx, k)
+}
+
+func extractStat(k *call) (Stat, error) { return k.stat, k.result() }
+
+// Set replaces the node's data if its version matches (AnyVersion: always)
+// and returns the new Stat.
+func (c *Client) Set(ctx context.Context, path string, data []byte, version int32) (Stat, error) {
+	return run(ctx, c.prepSet(ctx, c.getCall(proto.OpSetData, path), data, version), extractStat)
+}
+
+// SetAsync starts Set and returns at once.
+func (c *Client) SetAsync(ctx context.Context, path string, data []byte, version int32) *Future[Stat] {
+	return start(ctx, c.prepSet(ctx, c.newAsyncCall(proto.OpSetData, path), data, version), extractStat)
+}
+
+// ---- delete
+
+func (c *Client) prepDelete(ctx context.Context, k *call, version int32) *call {
+	k.version = version
+	switch {
+	case version < -1:
+		k.err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
+	case k.path == "/":
+		k.err = fmt.Errorf("%w: the root cannot be deleted", ErrInvalidArgument)
+	default:
+		c.prep(ctx, k)
+	}
+	return k
+}
+
+func extractNone(k *call) (struct{}, error) { return struct{}{}, k.result() }
+
+// Delete deletes the node if its version matches (AnyVersion: always). It
+// fails with ErrNotEmpty when the node has children.
+func (c *Client) Delete(ctx context.Context, path string, version int32) error {
+	_, err := run(ctx, c.prepDelete(ctx, c.getCall(proto.OpDelete, path), version), extractNone)
+	return err
+}
+
+// DeleteAsync starts Delete and returns at once.
+func (c *Client) DeleteAsync(ctx context.Context, path string, version int32) *Future[struct{}] {
+	return start(ctx, c.prepDelete(ctx, c.newAsyncCall(proto.OpDelete, path), version), extractNone)
+}
+
+// DeleteRecursive deletes the node and everything below it, whatever their
+// versions. Nodes that vanish meanwhile are fine; nodes created meanwhile
+// are deleted too, or make it fail with ErrNotEmpty if they keep coming.
+func (c *Client) DeleteRecursive(ctx context.Context, path string) error {
+	for attempt := 0; ; attempt++ {
+		children, _, err := c.Children(ctx, path)
+		if errors.Is(err, ErrNoNode) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, ch := range children {
+			if err := c.DeleteRecursive(ctx, JoinPath(path, ch)); err != nil {
+				return err
+			}
+		}
+		err = c.Delete(ctx, path, AnyVersion)
+		if err == nil || errors.Is(err, ErrNoNode) {
+			return nil
+		}
+		if !errors.Is(err, ErrNotEmpty) || attempt >= 3 {
+			return err
+		}
+	}
+}
+
+// ---- ACLs
+
+func extractACL(k *call) (ACLResult, error) { return ACLResult{k.racl, k.stat}, k.result() }
+
+// GetACL returns the node's ACL and Stat.
+func (c *Client) GetACL(ctx context.Context, path string) ([]ACL, Stat, error) {
+	r, err := run(ctx, c.prep(ctx, c.getCall(proto.OpGetACL, path)), extractACL)
+	return r.ACL, r.Stat, err
+}
+
+// GetACLAsync starts GetACL and returns at once.
+func (c *Client) GetACLAsync(ctx context.Context, path string) *Future[ACLResult] {
+	return start(ctx, c.prep(ctx, c.newAsyncCall(proto.OpGetACL, path)), extractACL)
+}
+
+func (c *Client) prepSetACL(ctx context.Context, k *call, acl []ACL, version int32) *call {
+	k.acl, k.version = acl, version
+	switch {
+	case len(acl) == 0:
+		k.err = fmt.Errorf("%w: empty ACL", ErrInvalidArgument)
+	case version < -1:
+		k.err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
+	default:
+		c.prep(ctx, k)
+	}
+	return k
+}
+
+// SetACL replaces the node's ACL if its ACL version (Stat.Aversion) matches.
+func (c *Client) SetACL(ctx context.Context, path string, acl []ACL, version int32) (Stat, error) {
+	return run(ctx, c.prepSetACL(ctx, c.getCall(proto.OpSetACL, path), acl, version), extractStat)
+}
+
+// SetACLAsync starts SetACL and returns at once.
+func (c *Client) SetACLAsync(ctx context.Context, path string, acl []ACL, version int32) *Future[Stat] {
+	return start(ctx, c.prepSetACL(ctx, c.newAsyncCall(proto.OpSetACL, path), acl, version), extractStat)
+}
+
+// ---- sync and the 3.6+ queries
+
+// Sync makes the connected server catch up with the leader on path, so that
+// a following read sees every write committed before Sync was called.
+func (c *Client) Sync(ctx context.Context, path string) error {
+	_, err := run(ctx, c.prep(ctx, c.getCall(proto.OpSync, path)), extractNone)
+	return err
+}
+
+// SyncAsync starts Sync and returns at once.
+func (c *Client) SyncAsync(ctx context.Context, path string) *Future[struct{}] {
+	return start(ctx, c.prep(ctx, c.newAsyncCall(proto.OpSync, path)), extractNone)
+}
+
+func extractStrings(k *call) ([]string, error) { return k.children, k.result() }
+
+// GetEphemerals returns the paths of this session's ephemeral nodes whose
+// path starts with prefix ("/" for all), ZooKeeper 3.6+.
+func (c *Client) GetEphemerals(ctx context.Context, prefix string) ([]string, error) {
+	return run(ctx, c.prepEphemerals(ctx, c.getCall(proto.OpGetEphemerals, prefix)), extractStrings)
+}
+
+// GetEphemeralsAsync starts GetEphemerals and returns at once.
+func (c *Client) GetEphemeralsAsync(ctx context.Context, prefix string) *Future[[]string] {
+	return start(ctx, c.prepEphemerals(ctx, c.newAsyncCall(proto.OpGetEphemerals, prefix)), extractStrings)
+}
+
+func (c *Client) prepEphemerals(ctx context.Context, k *call) *call {
+	if k.path == "" || k.path[0] != '/' {
+		k.err = fmt.Errorf("%w: prefix %q is not absolute", ErrInvalidPath, k.path)
+		return k
+	}
+	if err := c.supports(ctx, k.op); err != nil {
+		k.err = err
+	}
+	if c.chroot != "" && k.path == "/" {
+		k.path = "" // the chroot itself is the prefix
+	}
+	return k
+}
+
+func extractNumber(k *call) (int, error) { return int(k.number), k.result() }
+
+// GetAllChildrenNumber returns how many nodes are below path, at any depth
+// (ZooKeeper 3.6+).
+func (c *Client) GetAllChildrenNumber(ctx context.Context, path string) (int, error) {
+	return run(ctx, c.prep(ctx, c.getCall(proto.OpGetAllChildrenNumber, path)), extractNumber)
+}
+
+// GetAllChildrenNumberAsync starts GetAllChildrenNumber and returns at once.
+func (c *Client) GetAllChildrenNumberAsync(ctx context.Context, path string) *Future[int] {
+	return start(ctx, c.prep(ctx, c.newAsyncCall(proto.OpGetAllChildrenNumber, path)), extractNumber)
+}
+
+// ClientInfo is an identity the server associates with the session.
+type ClientInfo = proto.ClientInfo
+
+func extractClients(k *call) ([]ClientInfo, error) { return k.clients, k.result() }
+
+func (c *Client) prepNoPath(ctx context.Context, k *call) *call {
+	if err := c.supports(ctx, k.op); err != nil {
+		k.err = err
+	}
+	return k
+}
+
+// WhoAmI returns the identities the server associates with this session
+// (ZooKeeper 3.7+).
+func (c *Client) WhoAmI(ctx context.Context) ([]ClientInfo, error) {
+	return run(ctx, c.prepNoPath(ctx, c.getCall(proto.OpWhoAmI, "")), extractClients)
+}
+
+// WhoAmIAsync starts WhoAmI and returns at once.
+func (c *Client) WhoAmIAsync(ctx context.Context) *Future[[]ClientInfo] {
+	return start(ctx, c.prepNoPath(ctx, c.newAsyncCall(proto.OpWhoAmI, "")), extractClients)
+}
+
+// ReconfigResult is the result of Reconfig: the new configuration.
+type ReconfigResult = GetResult
+
+func (c *Client) prepReconfig(ctx context.Context, k *call, joining, leaving, newMembers string, fromConfig int64) *call {
+	k.body = &proto.ReconfigRequest{JoiningServers: joining, LeavingServers: leaving, NewMembers: newMembers, CurConfigID: fromConfig}
+	return c.prepNoPath(ctx, k)
+}
+
+// Reconfig changes the ensemble's membership (ZooKeeper 3.5+, with
+// reconfigEnabled): either incrementally (joining, leaving: comma-separated
+// server specs and ids) or as a whole (newMembers). fromConfig is the
+// expected current config version, or -1. It returns the new configuration
+// data and Stat of /zookeeper/config.
+func (c *Client) Reconfig(ctx context.Context, joining, leaving, newMembers string, fromConfig int64) ([]byte, Stat, error) {
+	r, err := run(ctx, c.prepReconfig(ctx, c.getCall(proto.OpReconfig, ""), joining, leaving, newMembers, fromConfig), extractGet)
+	return r.Data, r.Stat, err
+}
+
+// ReconfigAsync starts Reconfig and returns at once.
+func (c *Client) ReconfigAsync(ctx context.Context, joining, leaving, newMembers string, fromConfig int64) *Future[ReconfigResult] {
+	return start(ctx, c.prepReconfig(ctx, c.newAsyncCall(proto.OpReconfig, ""), joining, leaving, newMembers, fromConfig), extractGet)
+}
+
+// ---- auth
+
+// AddAuth adds credentials to the session (e.g. "digest", "user:password")
+// and remembers them for every later connection. A rejected scheme is
+// terminal: the server closes the connection and the client is Closed with
+// ErrAuthFailed.
+func (c *Client) AddAuth(ctx context.Context, scheme string, auth []byte) error {
+	if scheme == "" {
+		return clientError(proto.OpAuth, "", fmt.Errorf("%w: empty scheme", ErrInvalidArgument))
+	}
+	a := authInfo{scheme, append([]byte(nil), auth...)}
+	k := c.newAsyncCall(proto.OpAuth, "")
+	k.body = &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}
+	for {
+		if err := c.waitLive(ctx, c.epoch.Load()); err != nil && !errors.Is(err, ErrSessionExpired) {
+			return clientError(proto.OpAuth, "", err)
+		}
+		l := c.live.Load()
+		if l == nil {
+			continue
+		}
+		if err := l.cn.SendXid(proto.XidAuth, proto.OpAuth, k, k); err != nil {
+			continue
+		}
+		break
+	}
+	select {
+	case <-k.done:
+	case <-ctx.Done():
+		return clientError(proto.OpAuth, "", ctx.Err())
+	}
+	if k.err == nil && k.code == proto.CodeOK {
+		c.mu.Lock()
+		c.auths = append(c.auths, a)
+		c.mu.Unlock()
+	}
+	return k.result()
+}

@@ -1,0 +1,79 @@
+package kazoo
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ValidatePath checks p against ZooKeeper's own path rules: absolute, no
+// trailing slash (except "/"), no empty, "." or ".." segments, no NUL or
+// control characters, and none of the code points ZooKeeper rejects.
+func ValidatePath(p string) error {
+	return validatePath(p, false)
+}
+
+// validatePath also accepts a trailing slash-free prefix for sequential
+// creates, where the server appends digits (ZooKeeper allows "/a/" there).
+func validatePath(p string, sequential bool) error {
+	if p == "" {
+		return fmt.Errorf("%w: empty", ErrInvalidPath)
+	}
+	if p[0] != '/' {
+		return fmt.Errorf("%w: %q is not absolute", ErrInvalidPath, p)
+	}
+	if len(p) == 1 {
+		return nil
+	}
+	if p[len(p)-1] == '/' && !sequential {
+		return fmt.Errorf("%w: %q ends with /", ErrInvalidPath, p)
+	}
+	if !utf8.ValidString(p) {
+		return fmt.Errorf("%w: %q is not UTF-8", ErrInvalidPath, p)
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch {
+		case s == "" && !(last && sequential):
+			return fmt.Errorf("%w: %q has an empty segment", ErrInvalidPath, p)
+		case s == "." || s == "..":
+			return fmt.Errorf("%w: %q has a relative segment", ErrInvalidPath, p)
+		}
+	}
+	for _, r := range p {
+		if r == 0 || (r > 0 && r <= 0x1f) || (r >= 0x7f && r <= 0x9f) ||
+			(r >= 0xd800 && r <= 0xf8ff) || (r >= 0xfff0) {
+			// Above U+FFFF Java sees surrogate pairs, which ZooKeeper rejects.
+			return fmt.Errorf("%w: %q has the invalid character %U", ErrInvalidPath, p, r)
+		}
+	}
+	return nil
+}
+
+// JoinPath joins path elements with "/", like path.Join but never cleaning
+// away what ZooKeeper would reject: validate the result if it matters.
+func JoinPath(elem ...string) string {
+	var b strings.Builder
+	for _, e := range elem {
+		e = strings.Trim(e, "/")
+		if e == "" {
+			continue
+		}
+		b.WriteByte('/')
+		b.WriteString(e)
+	}
+	if b.Len() == 0 {
+		return "/"
+	}
+	return b.String()
+}
+
+// parentPath returns the parent of an absolute path ("/" for top level).
+func parentPath(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}

@@ -1,0 +1,252 @@
+package kazoo
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kazoo-go/kazoo/internal/conn"
+	"github.com/kazoo-go/kazoo/proto"
+)
+
+// run is the session goroutine: it connects, serves a connection until it
+// ends, and reconnects, until Close or a terminal failure. It alone changes
+// the session (id, password, live connection) and reports Connected,
+// Suspended, Lost and ReadOnly.
+func (c *Client) run() {
+	defer close(c.loopDone)
+	defer c.shutdown()
+	backoff := c.opts.backoffMin
+	failures := 0 // connection attempts failed since the last success
+	preferred := ""
+	for c.ctx.Err() == nil {
+		if c.expiredLocally() {
+			c.sessionLost("no server answered within 4/3 of the session timeout")
+			continue
+		}
+		addr, newPass, err := c.hosts.Next(c.ctx)
+		if preferred != "" {
+			addr, preferred = preferred, ""
+		} else if err != nil {
+			c.log.Warn("kazoo: resolving servers", "err", err)
+			failures++
+			c.sleep(&backoff)
+			continue
+		} else if newPass && failures > 0 {
+			c.sleep(&backoff)
+			if c.ctx.Err() != nil {
+				return
+			}
+		}
+		cn, err := c.dial(addr)
+		switch {
+		case errors.Is(err, conn.ErrSessionExpired):
+			c.sessionLost("the server reported the session expired")
+			continue
+		case err != nil:
+			failures++
+			c.log.Debug("kazoo: connection attempt failed", "server", addr, "err", err)
+			continue
+		}
+		failures, backoff = 0, c.opts.backoffMin
+		c.established(cn)
+		cause, rw := c.serve(cn)
+		preferred = rw
+		c.disconnected(cn)
+		if errors.Is(cause, conn.ErrAuthFailed) {
+			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr)
+			c.terminate(ErrAuthFailed)
+			return
+		}
+		if c.ctx.Err() == nil {
+			c.log.Info("kazoo: connection lost", "server", addr, "err", cause)
+			c.state.set(Suspended)
+		}
+	}
+}
+
+// expiry returns when the client will consider its session expired for want
+// of hearing from any server (zero without a session).
+func (c *Client) expiry() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sessionID == 0 {
+		return time.Time{}
+	}
+	return c.lastHeard.Add(c.timeout * 4 / 3)
+}
+
+func (c *Client) expiredLocally() bool {
+	e := c.expiry()
+	return !e.IsZero() && !time.Now().Before(e)
+}
+
+// sleep pauses for about *backoff (with jitter) and doubles it, waking early
+// at Close or when the session would expire locally.
+func (c *Client) sleep(backoff *time.Duration) {
+	d := time.Duration(float64(*backoff) * (0.5 + rand.Float64()))
+	*backoff = min(*backoff*2, c.opts.backoffMax)
+	if e := c.expiry(); !e.IsZero() {
+		d = min(d, time.Until(e))
+	}
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.ctx.Done():
+	}
+}
+
+// dial opens a connection to addr and performs the handshake, resuming the
+// current session if there is one. It gives up after the per-host connect
+// timeout (session timeout / number of servers) or at local expiry.
+func (c *Client) dial(addr string) (*conn.Conn, error) {
+	c.mu.Lock()
+	req := proto.ConnectRequest{
+		LastZxidSeen: c.lastZxid,
+		TimeoutMs:    int32(c.opts.sessionTimeout / time.Millisecond),
+		SessionID:    c.sessionID,
+		Passwd:       c.passwd,
+		ReadOnly:     c.opts.readOnly,
+	}
+	perHost := c.timeout / time.Duration(max(c.hosts.Len(), 1))
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(c.ctx, perHost)
+	defer cancel()
+	if e := c.expiry(); !e.IsZero() {
+		var cancel2 context.CancelFunc
+		ctx, cancel2 = context.WithDeadline(ctx, e)
+		defer cancel2()
+	}
+	cn, _, err := conn.Dial(ctx, conn.Config{
+		Addr:      addr,
+		Dial:      c.opts.dialer(),
+		Connect:   req,
+		MaxPacket: c.opts.maxPacket,
+		Handler:   &c.watches,
+		Logger:    c.log,
+	})
+	return cn, err
+}
+
+// established adopts a new connection: records the session, replays auth
+// and watches ahead of any request, then lets requests through.
+func (c *Client) established(cn *conn.Conn) {
+	s := cn.Session()
+	c.mu.Lock()
+	resumed := s.SessionID == c.sessionID
+	c.sessionID, c.passwd = s.SessionID, s.Passwd
+	c.timeout = time.Duration(s.TimeoutMs) * time.Millisecond
+	c.lastHeard = time.Now()
+	auths := append([]authInfo(nil), c.auths...)
+	lastZxid := c.lastZxid
+	c.mu.Unlock()
+
+	for _, a := range auths {
+		_ = cn.SendXid(proto.XidAuth, proto.OpAuth, &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}, nil)
+	}
+	if resumed {
+		c.watches.resend(cn, lastZxid)
+	}
+	c.mu.Lock()
+	c.live.Store(&liveConn{cn: cn, epoch: c.epoch.Load()})
+	close(c.ready)
+	c.ready = make(chan struct{})
+	c.mu.Unlock()
+	st := Connected
+	if s.ReadOnly {
+		st = ReadOnly
+	}
+	c.log.Info("kazoo: connected", "server", cn.Addr(), "session", s.SessionID, "timeout", c.SessionTimeout(), "resumed", resumed, "state", st)
+	c.state.set(st)
+}
+
+// serve waits until cn ends or the client closes. While connected to a
+// read-only server it probes the others for a read-write one, and returns
+// its address to move there.
+func (c *Client) serve(cn *conn.Conn) (cause error, rwServer string) {
+	var probe <-chan time.Time
+	if cn.Session().ReadOnly {
+		t := time.NewTicker(max(c.SessionTimeout()/4, 100*time.Millisecond))
+		defer t.Stop()
+		probe = t.C
+	}
+	for {
+		select {
+		case <-cn.Done():
+			return cn.Err(), ""
+		case <-c.ctx.Done():
+			return ErrClosed, ""
+		case <-probe:
+			if addr := c.findReadWrite(cn.Addr()); addr != "" {
+				c.log.Info("kazoo: moving to a read-write server", "server", addr)
+				return nil, addr
+			}
+		}
+	}
+}
+
+// findReadWrite asks every other server whether it serves writes ("isro").
+func (c *Client) findReadWrite(current string) string {
+	for _, addr := range c.hosts.Hosts() {
+		if addr == current {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(c.ctx, 500*time.Millisecond)
+		ans, err := fourLetter(ctx, c.opts.dialer(), addr, "isro")
+		cancel()
+		if err == nil && ans == "rw" {
+			return addr
+		}
+	}
+	return ""
+}
+
+// disconnected retires cn: requests wait for the next connection.
+func (c *Client) disconnected(cn *conn.Conn) {
+	c.mu.Lock()
+	c.live.Store(nil)
+	c.mu.Unlock()
+	cn.Close() // fails its pending calls with connection loss
+	c.mu.Lock()
+	c.lastZxid = max(c.lastZxid, cn.LastZxid())
+	c.lastHeard = cn.LastRecv()
+	c.mu.Unlock()
+}
+
+// sessionLost forgets the session: waiting calls of that session fail with
+// ErrSessionExpired, every watch gets its terminal event, and the next
+// connection opens a new session.
+func (c *Client) sessionLost(reason string) {
+	c.mu.Lock()
+	id := c.sessionID
+	c.sessionID, c.passwd = 0, nil
+	c.epoch.Add(1)
+	close(c.ready)
+	c.ready = make(chan struct{})
+	c.mu.Unlock()
+	c.log.Warn("kazoo: session lost; opening a new session", "session", id, "reason", reason)
+	c.watches.terminate(ErrSessionExpired)
+	c.state.set(Lost)
+}
+
+// shutdown ends the client for good: it runs when the session goroutine
+// exits, after Close or a terminal failure.
+func (c *Client) shutdown() {
+	if l := c.live.Swap(nil); l != nil {
+		l.cn.Close()
+	}
+	c.mu.Lock()
+	if c.closeErr == nil {
+		c.closeErr = ErrClosed
+	}
+	cause := c.closeErr
+	close(c.ready)
+	c.mu.Unlock()
+	c.watches.terminate(cause)
+	c.state.set(Closed)
+}

@@ -1,0 +1,384 @@
+package kazoo
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/kazoo-go/kazoo/internal/conn"
+	"github.com/kazoo-go/kazoo/proto"
+)
+
+// EventType is the kind of a watch event.
+type EventType = proto.EventType
+
+// Event types.
+const (
+	EventNodeCreated            = proto.EventNodeCreated
+	EventNodeDeleted            = proto.EventNodeDeleted
+	EventNodeDataChanged        = proto.EventNodeDataChanged
+	EventNodeChildrenChanged    = proto.EventNodeChildrenChanged
+	EventDataWatchRemoved       = proto.EventDataWatchRemoved
+	EventChildWatchRemoved      = proto.EventChildWatchRemoved
+	EventPersistentWatchRemoved = proto.EventPersistentWatchRemoved
+	// EventNotWatching ends a watch without a change: Err says why
+	// (ErrSessionExpired, ErrClosed).
+	EventNotWatching = proto.EventNone
+)
+
+// Event is a change to a watched node, or the end of a watch.
+type Event struct {
+	Type EventType
+	Path string // relative to the chroot
+	Zxid int64  // the change's zxid; -1 from servers before 3.9
+	Err  error  // set when Type is EventNotWatching
+}
+
+// watchKind is where a watch lives, on the server and here.
+type watchKind uint8
+
+const (
+	watchData  watchKind = iota + 1 // getData, or exists on an existing node
+	watchExist                      // exists on a missing node
+	watchChild                      // getChildren
+	watchPersistent
+	watchRecursive
+)
+
+type watchKey struct {
+	path string // server path (with chroot)
+	kind watchKind
+}
+
+// watchManager holds every watch of the session. One-shot watches are
+// channels of capacity one (they fire once, so a send never blocks);
+// persistent watches are Watchers with unbounded queues. The reader
+// goroutine registers watches when replies arrive and delivers
+// notifications; neither ever blocks on a consumer.
+type watchManager struct {
+	c          *Client
+	mu         sync.Mutex
+	oneShot    map[watchKey][]chan Event
+	persistent map[watchKey][]*Watcher
+}
+
+func (m *watchManager) init(c *Client) {
+	m.c = c
+	m.oneShot = make(map[watchKey][]chan Event)
+	m.persistent = make(map[watchKey][]*Watcher)
+}
+
+func (m *watchManager) serverPath(p string) string {
+	if m.c.chroot == "" {
+		return p
+	}
+	if p == "/" {
+		return m.c.chroot
+	}
+	return m.c.chroot + p
+}
+
+// registerReply adds the watch a call asked for, if its reply says the
+// server set one: on success, and for exists also on NoNode.
+func (m *watchManager) registerReply(k *call) {
+	kind := k.wkind
+	switch {
+	case k.err != nil:
+		return
+	case k.code == proto.CodeNoNode && k.op == proto.OpExists:
+		kind = watchExist
+	case k.code != proto.CodeOK:
+		return
+	}
+	key := watchKey{m.serverPath(k.path), kind}
+	m.mu.Lock()
+	m.oneShot[key] = append(m.oneShot[key], k.wch)
+	m.mu.Unlock()
+}
+
+// Notify delivers a server notification (conn.Handler).
+func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
+	if ev.Type == proto.EventNone {
+		return
+	}
+	e := Event{Type: ev.Type, Path: m.c.stripRoot(ev.Path), Zxid: zxid}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fire := func(kind watchKind) {
+		key := watchKey{ev.Path, kind}
+		for _, ch := range m.oneShot[key] {
+			ch <- e
+		}
+		delete(m.oneShot, key)
+	}
+	switch ev.Type {
+	case proto.EventNodeCreated, proto.EventNodeDataChanged:
+		fire(watchData)
+		fire(watchExist)
+	case proto.EventNodeDeleted:
+		fire(watchData)
+		fire(watchExist)
+		fire(watchChild)
+	case proto.EventNodeChildrenChanged:
+		fire(watchChild)
+	}
+	for _, w := range m.persistent[watchKey{ev.Path, watchPersistent}] {
+		w.q.put(e)
+	}
+	if ev.Type == proto.EventNodeChildrenChanged || len(m.persistent) == 0 {
+		return // recursive watches do not see child events
+	}
+	for p := ev.Path; ; p = parentPath(p) {
+		for _, w := range m.persistent[watchKey{p, watchRecursive}] {
+			w.q.put(e)
+		}
+		if p == "/" {
+			return
+		}
+	}
+}
+
+// remove ends the one-shot watches of kind on path with a removal event.
+func (m *watchManager) remove(path string, kinds []watchKind, typ EventType) {
+	key := watchKey{path: m.serverPath(path)}
+	e := Event{Type: typ, Path: path, Zxid: -1}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, kind := range kinds {
+		key.kind = kind
+		for _, ch := range m.oneShot[key] {
+			ch <- e
+		}
+		delete(m.oneShot, key)
+	}
+}
+
+// terminate ends every watch with a terminal event carrying err.
+func (m *watchManager) terminate(err error) {
+	m.mu.Lock()
+	oneShot, persistent := m.oneShot, m.persistent
+	m.oneShot = make(map[watchKey][]chan Event)
+	m.persistent = make(map[watchKey][]*Watcher)
+	m.mu.Unlock()
+	for key, chs := range oneShot {
+		for _, ch := range chs {
+			ch <- Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err}
+		}
+	}
+	for key, ws := range persistent {
+		for _, w := range ws {
+			w.q.put(Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err})
+			w.q.close()
+		}
+	}
+}
+
+// setWatchesBatch is the most path bytes one setWatches request carries.
+const setWatchesBatch = 128 << 10
+
+// resend re-registers every watch on a new connection of the same session,
+// so that the server fires what changed while the client was away. It sends
+// before any request, in batches of at most 128 KB of paths.
+func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
+	var req proto.SetWatches2Request
+	m.mu.Lock()
+	var lists [5][]string
+	for key := range m.oneShot {
+		lists[key.kind-1] = append(lists[key.kind-1], key.path)
+	}
+	for key := range m.persistent {
+		lists[key.kind-1] = append(lists[key.kind-1], key.path)
+	}
+	m.mu.Unlock()
+	size := 0
+	flush := func() {
+		if size == 0 {
+			return
+		}
+		req.RelativeZxid = lastZxid
+		var body proto.Record = &proto.SetWatchesRequest{
+			RelativeZxid: lastZxid, DataWatches: req.DataWatches,
+			ExistWatches: req.ExistWatches, ChildWatches: req.ChildWatches,
+		}
+		op := proto.OpSetWatches
+		if len(req.PersistentWatches)+len(req.PersistentRecursiveWatches) > 0 {
+			r := req
+			body, op = &r, proto.OpSetWatches2
+		}
+		_ = cn.SendXid(proto.XidSetWatches, op, body, ignoreReply{})
+		req, size = proto.SetWatches2Request{}, 0
+	}
+	add := func(dst *[]string, p string) {
+		if size+len(p) > setWatchesBatch {
+			flush()
+		}
+		*dst = append(*dst, p)
+		size += len(p)
+	}
+	for kind, paths := range lists {
+		for _, p := range paths {
+			switch watchKind(kind + 1) {
+			case watchData:
+				add(&req.DataWatches, p)
+			case watchExist:
+				add(&req.ExistWatches, p)
+			case watchChild:
+				add(&req.ChildWatches, p)
+			case watchPersistent:
+				add(&req.PersistentWatches, p)
+			case watchRecursive:
+				add(&req.PersistentRecursiveWatches, p)
+			}
+		}
+	}
+	flush()
+}
+
+// ignoreReply completes a request nobody waits for.
+type ignoreReply struct{}
+
+func (ignoreReply) Complete(*proto.ReplyHeader, []byte, error) {}
+
+// Watcher is a persistent watch (AddWatch): it sees every change until
+// closed, surviving reconnects. Events are queued without bound, so a slow
+// reader never stalls the client and never misses an event.
+type Watcher struct {
+	c    *Client
+	key  watchKey
+	path string
+	q    *queue[Event]
+	once sync.Once
+}
+
+// Events returns the channel of events. It is closed after Close, or after
+// a terminal event (Type EventNotWatching) when the session is lost or the
+// client closes.
+func (w *Watcher) Events() <-chan Event { return w.q.out }
+
+// Path returns the watched path.
+func (w *Watcher) Path() string { return w.path }
+
+// Close stops the watch and closes the channel; queued events are dropped.
+// When it was the last local watch of its kind on the path, the server's
+// watch is removed too (best effort, in the background).
+func (w *Watcher) Close() error {
+	w.once.Do(func() {
+		m := &w.c.watches
+		m.mu.Lock()
+		ws := m.persistent[w.key]
+		for i, x := range ws {
+			if x == w {
+				ws = append(ws[:i:i], ws[i+1:]...)
+				break
+			}
+		}
+		last := len(ws) == 0
+		if last {
+			delete(m.persistent, w.key)
+		} else {
+			m.persistent[w.key] = ws
+		}
+		m.mu.Unlock()
+		w.q.cancel()
+		if last {
+			typ := proto.WatcherPersistent
+			if w.key.kind == watchRecursive {
+				typ = proto.WatcherPersistentRecursive
+			}
+			k := w.c.newAsyncCall(proto.OpRemoveWatches, w.path)
+			k.wtype = int32(typ)
+			if l := w.c.live.Load(); l != nil {
+				_ = l.cn.Send(k.op, k, k)
+			}
+		}
+	})
+	return nil
+}
+
+// AddWatch sets a persistent watch on path (ZooKeeper 3.6+): it fires for
+// every change of the node (created, deleted, data and children changed);
+// with recursive it fires for the node and every descendant (created,
+// deleted, data changed; not children changed). It stays until Close.
+//
+// Servers before 3.9 keep a single watch mode per session and path
+// (ZOOKEEPER-4466): a persistent and a recursive watch, or a one-shot and a
+// persistent watch, on the very same path of one client replace each other
+// on the server. Use separate clients or paths there.
+func (c *Client) AddWatch(ctx context.Context, path string, recursive bool) (*Watcher, error) {
+	if err := c.check(ctx, proto.OpAddWatch, path); err != nil {
+		return nil, err
+	}
+	kind, mode := watchPersistent, proto.AddWatchPersistent
+	if recursive {
+		kind, mode = watchRecursive, proto.AddWatchPersistentRecursive
+	}
+	k := c.getCall(proto.OpAddWatch, path)
+	k.wtype = int32(mode)
+	err, ok := c.do(ctx, k)
+	if !ok {
+		return nil, err
+	}
+	k.release()
+	if err != nil {
+		return nil, err
+	}
+	w := &Watcher{c: c, key: watchKey{c.watches.serverPath(path), kind}, path: path, q: newQueue[Event]()}
+	m := &c.watches
+	m.mu.Lock()
+	m.persistent[w.key] = append(m.persistent[w.key], w)
+	m.mu.Unlock()
+	return w, nil
+}
+
+// WatcherType selects watches for RemoveWatches and CheckWatches.
+type WatcherType = proto.WatcherType
+
+// Watcher types.
+const (
+	WatchChildren            = proto.WatcherChildren
+	WatchData                = proto.WatcherData
+	WatchAny                 = proto.WatcherAny
+	WatchPersistent          = proto.WatcherPersistent
+	WatchPersistentRecursive = proto.WatcherPersistentRecursive
+)
+
+// RemoveWatches removes this client's watches of type typ on path from the
+// server (ZooKeeper 3.5+); the one-shot watches removed get a
+// DataWatchRemoved or ChildWatchRemoved event. It returns ErrNoWatcher when
+// there was none.
+func (c *Client) RemoveWatches(ctx context.Context, path string, typ WatcherType) error {
+	if err := c.watchesOp(ctx, proto.OpRemoveWatches, path, typ); err != nil {
+		return err
+	}
+	if typ == WatchData || typ == WatchAny {
+		c.watches.remove(path, []watchKind{watchData, watchExist}, EventDataWatchRemoved)
+	}
+	if typ == WatchChildren || typ == WatchAny {
+		c.watches.remove(path, []watchKind{watchChild}, EventChildWatchRemoved)
+	}
+	return nil
+}
+
+// CheckWatches reports (nil) whether the server holds a watch of type typ
+// on path for this client, or ErrNoWatcher (ZooKeeper 3.5+).
+func (c *Client) CheckWatches(ctx context.Context, path string, typ WatcherType) error {
+	return c.watchesOp(ctx, proto.OpCheckWatches, path, typ)
+}
+
+func (c *Client) watchesOp(ctx context.Context, op proto.Op, path string, typ WatcherType) error {
+	if err := c.check(ctx, op, path); err != nil {
+		return err
+	}
+	k := c.getCall(op, path)
+	k.wtype = int32(typ)
+	err, ok := c.do(ctx, k)
+	if ok {
+		k.release()
+	}
+	return err
+}
+
+// hasPrefixPath reports whether p is root or below it.
+func hasPrefixPath(p, root string) bool {
+	return p == root || root == "/" || strings.HasPrefix(p, root+"/")
+}
