@@ -248,6 +248,14 @@ func (k *call) decode(body []byte) error {
 
 // result returns the call's error as the API reports it.
 func (k *call) result() error {
+	if (k.err != nil || k.code == proto.CodeSessionExpired) && k.c.closing.Load() {
+		// What a closing client's calls meet (the server dropping the
+		// connection, or answering "expired" after closeSession) is the
+		// close, not a failure.
+		if _, ok := k.err.(*Error); !ok || k.code == proto.CodeSessionExpired {
+			return clientError(k.op, k.path, k.c.closeCause())
+		}
+	}
 	if k.err != nil {
 		var e *Error
 		if errors.As(k.err, &e) {

@@ -42,6 +42,7 @@ type Client struct {
 	versions  map[string]versionInfo
 
 	closeOnce sync.Once
+	closing   atomic.Bool     // Close was called (or a terminal failure)
 	ctx       context.Context // cancelled by Close: the session goroutine stops
 	cancel    context.CancelFunc
 	loopDone  chan struct{}
@@ -189,6 +190,7 @@ func (c *Client) closeCause() error {
 // is shorter. Closing a closed client does nothing.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
+		c.closing.Store(true)
 		c.mu.Lock()
 		if c.closeErr == nil {
 			c.closeErr = ErrClosed
@@ -215,6 +217,7 @@ func (c *Client) Close() error {
 // terminate makes the client unusable with cause (auth failure); the session
 // goroutine is already ending.
 func (c *Client) terminate(cause error) {
+	c.closing.Store(true)
 	c.mu.Lock()
 	if c.closeErr == nil {
 		c.closeErr = cause

@@ -59,6 +59,9 @@ func (c *Client) run() {
 			c.terminate(ErrAuthFailed)
 			return
 		}
+		if c.closing.Load() {
+			return // Close is waiting for closeSession: do not reconnect
+		}
 		if c.ctx.Err() == nil {
 			c.log.Info("kazoo: connection lost", "server", addr, "err", cause)
 			c.state.set(Suspended)

@@ -89,7 +89,11 @@ type Conn struct {
 	wbuf     []byte
 	fifo     ring
 	auths    ring
-	wake     chan struct{} // capacity 1: the writer has work
+	writing  bool          // a goroutine is writing wbuf out (see flush)
+	queued   int           // requests in wbuf, not yet written
+	spare    []byte        // the other write buffer, while not in a write
+	wake     chan struct{} // capacity 1: the writer goroutine should flush
+	lastSend atomic.Int64  // unix nanos of the last write
 	done     chan struct{}
 	lastZxid atomic.Int64
 	lastRecv atomic.Int64 // unix nanos of the last frame received
@@ -147,6 +151,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, proto.ConnectResponse, error)
 	c.pingInterval = min(c.readTimeout/2, 10*time.Second)
 	c.lastZxid.Store(cfg.Connect.LastZxidSeen)
 	c.lastRecv.Store(time.Now().UnixNano())
+	c.lastSend.Store(time.Now().UnixNano())
 	c.wg.Add(2)
 	go c.readLoop(buf)
 	go c.writeLoop()
@@ -315,13 +320,90 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call) error 
 		c.auths.push(pending{xid, call})
 	default:
 		c.fifo.push(pending{xid, call})
+		c.queued++
 	}
+	if c.writing {
+		c.mu.Unlock() // the goroutine writing now sends it with its next write
+		return nil
+	}
+	if !c.shouldWrite() {
+		c.mu.Unlock() // the writer goroutine sends it soon (see shouldWrite)
+		c.wakeWriter()
+		return nil
+	}
+	c.writing = true
 	c.mu.Unlock()
+	c.flush(directRounds)
+	return nil
+}
+
+// shouldWrite decides whether queued requests go out now (c.mu held). It is
+// Nagle's algorithm at the level of requests: write at once when nothing is
+// in flight (a lone request pays no delay), else wait until at least as many
+// requests are queued as are in flight, or a write's worth of bytes, or
+// lingerMax passed. Under a pipelined load this settles into large batches,
+// one system call each way per batch instead of per request, which is what
+// the server and the client both spend most of their CPU on.
+func (c *Conn) shouldWrite() bool {
+	inFlight := c.fifo.size + c.auths.size - c.queued
+	return inFlight <= 0 || c.queued >= inFlight || len(c.wbuf) >= lingerBytes
+}
+
+const (
+	lingerBytes = 64 << 10
+	lingerMax   = 500 * time.Microsecond
+)
+
+func (c *Conn) wakeWriter() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
-	return nil
+}
+
+// directRounds is how many writes a caller makes for itself and for the
+// requests queued behind it before handing the rest to the writer goroutine.
+const directRounds = 2
+
+// flush writes the queued bytes; the caller holds the writer role
+// (c.writing). Writing on the caller's goroutine spares a synchronous
+// request the hop to the writer goroutine; while one write is in the
+// kernel, other callers queue, and the next write carries them all. After
+// rounds writes (0: no limit) the role passes to the writer goroutine, so
+// no caller is held up for long by others' traffic.
+func (c *Conn) flush(rounds int) {
+	for i := 0; ; i++ {
+		c.mu.Lock()
+		if len(c.wbuf) == 0 || c.closed {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		if rounds > 0 && i == rounds {
+			c.writing = false
+			c.mu.Unlock()
+			c.wakeWriter()
+			return
+		}
+		buf := c.wbuf
+		c.queued = 0
+		c.wbuf = c.spare[:0]
+		c.spare = nil
+		c.mu.Unlock()
+
+		_ = c.nc.SetWriteDeadline(time.Now().Add(c.readTimeout))
+		_, err := c.nc.Write(buf)
+		c.lastSend.Store(time.Now().UnixNano())
+		if cap(buf) > 1<<20 { // do not hold on to a burst's buffer forever
+			buf = nil
+		}
+		c.mu.Lock()
+		c.spare = buf[:0]
+		c.mu.Unlock()
+		if err != nil {
+			c.fail(fmt.Errorf("write: %w", err))
+		}
+	}
 }
 
 // Close ends the connection; queued calls fail with ErrClosed. It waits for
@@ -346,41 +428,50 @@ func (c *Conn) fail(err error) {
 	close(c.done)
 }
 
+// writeLoop writes what callers left queued (see shouldWrite), sends
+// pings when the connection is idle, and takes over writing when a caller
+// hands it a long queue.
 func (c *Conn) writeLoop() {
 	defer c.wg.Done()
 	ticker := time.NewTicker(c.pingInterval / 2)
 	defer ticker.Stop()
-	var spare []byte
-	lastSend := time.Now()
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	lingering := false
 	for {
+		force := false
 		select {
 		case <-c.done:
 			return
 		case <-c.wake:
+		case <-linger.C:
+			lingering, force = false, true
 		case now := <-ticker.C:
-			if now.Sub(lastSend) >= c.pingInterval {
+			if now.Sub(time.Unix(0, c.lastSend.Load())) >= c.pingInterval {
 				_ = c.SendXid(proto.XidPing, proto.OpPing, nil, nil)
+				force = true
+			}
+		}
+		c.mu.Lock()
+		if c.writing || len(c.wbuf) == 0 {
+			c.mu.Unlock()
+			continue
+		}
+		if !force && !c.shouldWrite() {
+			c.mu.Unlock()
+			if !lingering {
+				lingering = true
+				linger.Reset(lingerMax)
 			}
 			continue
 		}
-		c.mu.Lock()
-		buf := c.wbuf
-		c.wbuf = spare[:0]
+		c.writing = true
 		c.mu.Unlock()
-		if len(buf) == 0 {
-			spare = buf
-			continue
+		if lingering {
+			lingering = false
+			linger.Stop()
 		}
-		_ = c.nc.SetWriteDeadline(time.Now().Add(c.readTimeout))
-		if _, err := c.nc.Write(buf); err != nil {
-			c.fail(fmt.Errorf("write: %w", err))
-			return
-		}
-		lastSend = time.Now()
-		if cap(buf) > 1<<20 { // do not hold on to a burst's buffer forever
-			buf = nil
-		}
-		spare = buf
+		c.flush(0)
 	}
 }
 
@@ -408,6 +499,7 @@ func (c *Conn) readFrames(buf []byte) error {
 		buf = append(make([]byte, 0, 64<<10), buf...)
 	}
 	start := 0 // buf[start:] is unconsumed
+	var deadline time.Time
 	var hdr proto.ReplyHeader
 	var ev proto.WatcherEvent
 	d := proto.NewDecoder(nil)
@@ -443,12 +535,24 @@ func (c *Conn) readFrames(buf []byte) error {
 				return err
 			}
 		}
+		// Replies shrank what is in flight: queued requests may be due.
+		c.mu.Lock()
+		due := c.queued > 0 && !c.writing
+		c.mu.Unlock()
+		if due {
+			c.wakeWriter()
+		}
 		// Compact, then read more.
 		if start > 0 {
 			m := copy(buf, buf[start:])
 			buf, start = buf[:m], 0
 		}
-		_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout))
+		// Moving the deadline costs a timer update: do it only when a
+		// quarter of the read timeout has passed since the last move.
+		if now := time.Now(); now.Add(c.readTimeout).Sub(deadline) > c.readTimeout/4 {
+			deadline = now.Add(c.readTimeout)
+			_ = c.nc.SetReadDeadline(deadline)
+		}
 		n, err := c.nc.Read(buf[len(buf):cap(buf)])
 		if n > 0 {
 			buf = buf[:len(buf)+n]
@@ -495,7 +599,12 @@ func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, e
 	p, ok := c.fifo.pop()
 	c.mu.Unlock()
 	if !ok || p.xid != hdr.Xid {
-		return fmt.Errorf("reply xid %d does not match the oldest request (xid %d)", hdr.Xid, p.xid)
+		err := fmt.Errorf("reply xid %d does not match the oldest request (xid %d)", hdr.Xid, p.xid)
+		if ok {
+			c.fail(err)
+			p.call.Complete(nil, nil, err)
+		}
+		return err
 	}
 	p.call.Complete(hdr, body, nil)
 	return nil

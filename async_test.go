@@ -1,0 +1,77 @@
+package kazoo_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/kazoo-go/kazoo"
+)
+
+func TestAsyncTenThousandInFlight(t *testing.T) {
+	c, ctx := connect(t), testCtx(t)
+	if _, _, err := c.Create(ctx, "/n", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10000
+	futs := make([]*kazoo.Future[kazoo.GetResult], n)
+	for i := range futs {
+		futs[i] = c.GetAsync(ctx, "/n")
+	}
+	for i, f := range futs {
+		r, err := f.Result()
+		if err != nil || string(r.Data) != "v" {
+			t.Fatalf("future %d: %q, %v", i, r.Data, err)
+		}
+		// Results complete in request order: everything before i is done.
+		if i > 0 {
+			select {
+			case <-futs[i-1].Done():
+			default:
+				t.Fatalf("future %d done before future %d", i, i-1)
+			}
+		}
+	}
+}
+
+func TestAsyncOperations(t *testing.T) {
+	c, ctx := connect(t), testCtx(t)
+	created := make([]*kazoo.Future[kazoo.CreateResult], 20)
+	for i := range created {
+		created[i] = c.CreateAsync(ctx, fmt.Sprintf("/n%02d", i), []byte{byte(i)})
+	}
+	for i, f := range created {
+		r, err := f.Wait(ctx)
+		if err != nil || r.Path != fmt.Sprintf("/n%02d", i) || r.Stat.Czxid == 0 {
+			t.Fatalf("create %d: %+v, %v", i, r, err)
+		}
+	}
+	set := c.SetAsync(ctx, "/n00", []byte("x"), 0)
+	exists := c.ExistsAsync(ctx, "/n00")
+	missing := c.ExistsAsync(ctx, "/none")
+	kids := c.ChildrenAsync(ctx, "/")
+	bad := c.GetAsync(ctx, "not-a-path")
+	del := c.DeleteAsync(ctx, "/n01", 5)
+	if st, err := set.Result(); err != nil || st.Version != 1 {
+		t.Errorf("SetAsync = %+v, %v", st, err)
+	}
+	if r, err := exists.Result(); err != nil || !r.Exists || r.Stat.Version != 1 {
+		t.Errorf("ExistsAsync = %+v, %v", r, err)
+	}
+	if r, err := missing.Result(); err != nil || r.Exists {
+		t.Errorf("ExistsAsync missing = %+v, %v", r, err)
+	}
+	if r, err := kids.Result(); err != nil || len(r.Children) != 20 {
+		t.Errorf("ChildrenAsync = %d children, %v", len(r.Children), err)
+	}
+	if _, err := bad.Result(); !errors.Is(err, kazoo.ErrInvalidPath) {
+		t.Errorf("GetAsync invalid path: %v", err)
+	}
+	if _, err := del.Result(); !errors.Is(err, kazoo.ErrBadVersion) {
+		t.Errorf("DeleteAsync bad version: %v", err)
+	}
+	txn := c.Txn().Create("/t", nil).Delete("/n02", kazoo.AnyVersion).CommitAsync(ctx)
+	if res, err := txn.Result(); err != nil || len(res) != 2 {
+		t.Errorf("CommitAsync = %+v, %v", res, err)
+	}
+}
