@@ -8,6 +8,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
 
@@ -32,6 +33,18 @@ func connectTo(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// requireOp skips the test, saying so, when the shared server predates op.
+func requireOp(t testing.TB, op proto.Op) {
+	t.Helper()
+	zktest.RequireOp(t, zktest.Shared(t), op)
+}
+
+// create2 reports whether the shared server returns a Stat from create
+// (3.5+).
+func create2(t testing.TB) bool {
+	return !zktest.Shared(t).Version().Less(proto.Version{Major: 3, Minor: 5})
 }
 
 // testCtx returns a context that ends with the test or after a minute.
@@ -84,4 +97,10 @@ func noEvent(t testing.TB, ch <-chan kazoo.Event) {
 		t.Fatalf("unexpected event %+v", ev)
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+// supported reports whether the shared server has op.
+func supported(t testing.TB, op proto.Op) bool {
+	since, _ := op.Since()
+	return !zktest.Shared(t).Version().Less(since)
 }

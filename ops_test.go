@@ -2,6 +2,7 @@ package kazoo_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
 
@@ -18,7 +20,7 @@ func TestCreateGetSetDelete(t *testing.T) {
 	if err != nil || p != "/a" {
 		t.Fatalf("Create = %q, %v", p, err)
 	}
-	if st.Czxid == 0 || st.DataLength != 3 {
+	if create2(t) && (st.Czxid == 0 || st.DataLength != 3) {
 		t.Errorf("Create stat = %+v, want czxid set and length 3", st)
 	}
 	data, st, err := c.Get(ctx, "/a")
@@ -84,14 +86,13 @@ func TestCreateModes(t *testing.T) {
 		t.Errorf("sequential paths %q, %q", p1, p2)
 	}
 	p, st, err := c.Create(ctx, "/eph", nil, kazoo.WithMode(kazoo.ModeEphemeral))
-	if err != nil || p != "/eph" || st.EphemeralOwner != c.SessionID() {
+	if err != nil || p != "/eph" || (create2(t) && st.EphemeralOwner != c.SessionID()) {
 		t.Fatalf("ephemeral: %q %+v %v (session %x)", p, st, err, c.SessionID())
 	}
 	if _, _, err := c.Create(ctx, "/eph/child", nil); !errors.Is(err, kazoo.ErrNoChildrenForEphemerals) {
 		t.Errorf("child of ephemeral: %v", err)
 	}
-	eph, err := c.GetEphemerals(ctx, "/")
-	if err != nil || !slices.Equal(eph, []string{"/eph"}) {
+	if eph, err := c.GetEphemerals(ctx, "/"); supported(t, proto.OpGetEphemerals) && (err != nil || !slices.Equal(eph, []string{"/eph"})) {
 		t.Errorf("GetEphemerals = %v, %v", eph, err)
 	}
 	// Parents.
@@ -101,12 +102,13 @@ func TestCreateModes(t *testing.T) {
 	if p, _, err := c.Create(ctx, "/x/y/z", []byte("d"), kazoo.WithParents()); err != nil || p != "/x/y/z" {
 		t.Fatalf("create with parents: %q %v", p, err)
 	}
-	if n, err := c.GetAllChildrenNumber(ctx, "/x"); err != nil || n != 2 {
+	if n, err := c.GetAllChildrenNumber(ctx, "/x"); supported(t, proto.OpGetAllChildrenNumber) && (err != nil || n != 2) {
 		t.Errorf("GetAllChildrenNumber = %d, %v; want 2", n, err)
 	}
 }
 
 func TestContainerAndTTL(t *testing.T) {
+	requireOp(t, proto.OpCreateTTL)
 	c, ctx := connect(t), testCtx(t)
 	if _, _, err := c.Create(ctx, "/box", nil, kazoo.WithMode(kazoo.ModeContainer)); err != nil {
 		t.Fatal(err)
@@ -285,11 +287,13 @@ func TestACL(t *testing.T) {
 	if _, _, err := c.Create(ctx, "/private", []byte("s"), kazoo.WithACL(kazoo.DigestACL(kazoo.PermAll, "alice", "secret"))); err != nil {
 		t.Fatal(err)
 	}
+	// The harness cannot list a node it may not read: leave none behind.
+	t.Cleanup(func() { c.Delete(context.Background(), "/private", kazoo.AnyVersion) })
 	if _, _, err := c.Get(ctx, "/private"); err != nil {
 		t.Fatalf("owner Get: %v", err)
 	}
 	who, err := c.WhoAmI(ctx)
-	if err != nil || !slices.ContainsFunc(who, func(ci kazoo.ClientInfo) bool { return ci.AuthScheme == "digest" && ci.User == "alice" }) {
+	if supported(t, proto.OpWhoAmI) && (err != nil || !slices.ContainsFunc(who, func(ci kazoo.ClientInfo) bool { return ci.AuthScheme == "digest" && ci.User == "alice" })) {
 		t.Errorf("WhoAmI = %v, %v", who, err)
 	}
 	stranger := connectTo(t, zktest.Shared(t).Addr()+c.Chroot())

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
 )
 
 func TestTxnCommit(t *testing.T) {
@@ -80,6 +81,7 @@ func TestTxnInvalidArguments(t *testing.T) {
 }
 
 func TestMultiRead(t *testing.T) {
+	requireOp(t, proto.OpMultiRead)
 	c, ctx := connect(t), testCtx(t)
 	if _, _, err := c.Create(ctx, "/d", []byte("x")); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
 
@@ -76,6 +77,7 @@ func TestOneShotWatches(t *testing.T) {
 }
 
 func TestPersistentWatches(t *testing.T) {
+	requireOp(t, proto.OpAddWatch)
 	root := zktest.Shared(t).Chroot(t)
 	// Servers before 3.9 keep one watch mode per session and path
 	// (ZOOKEEPER-4466), so each kind of watch gets its own client here.
@@ -131,6 +133,7 @@ func TestPersistentWatches(t *testing.T) {
 }
 
 func TestRemoveAndCheckWatches(t *testing.T) {
+	requireOp(t, proto.OpRemoveWatches)
 	c, ctx := connect(t), testCtx(t)
 	if _, _, err := c.Create(ctx, "/w", nil); err != nil {
 		t.Fatal(err)

@@ -49,6 +49,7 @@ type Server struct {
 	myid      int      // 0 for a standalone server
 	peers     []string // server.N lines of an ensemble member
 	port      int
+	ownsDir   bool // made by Start: Close removes dir
 
 	mu      sync.Mutex
 	proc    *process // nil while stopped
@@ -84,6 +85,40 @@ func StartServer(t testing.TB, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// Start starts a standalone server outside of a test, in a new temporary
+// directory, for programs (a demo, a benchmark) rather than tests: Close
+// stops it and removes the directory. Tests use StartServer.
+func Start(opts ...Option) (*Server, error) {
+	dir, err := os.MkdirTemp("", "zktest-")
+	if err != nil {
+		return nil, fmt.Errorf("zktest: %w", err)
+	}
+	s, err := newServer(dir, 0, nil, opts)
+	if err == nil {
+		err = s.startFirst()
+	}
+	if err != nil {
+		if s != nil {
+			s.shutdown()
+		}
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	s.ownsDir = true
+	return s, nil
+}
+
+// Close stops a server made by Start (killing it) and removes its
+// directory. Servers of StartServer and StartCluster are closed by their
+// test's cleanup.
+func (s *Server) Close() error {
+	s.shutdown()
+	if s.ownsDir {
+		return os.RemoveAll(s.dir)
+	}
+	return nil
 }
 
 // newServer prepares a server's directory. myid and peers are for ensemble
