@@ -5,35 +5,106 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
-	"github.com/kazoo-go/kazoo/internal/rawclient"
+	"github.com/kazoo-go/kazoo/proto"
 )
 
 // expireSessionRaw ends session id on the server for real: it resumes the
-// session on a second connection with the same id and password (the server
-// then drops the session's other connection) and closes it, waiting for the
-// server's answer. When it returns nil the session and its ephemeral nodes
-// are gone, and a client resuming it is told it expired.
+// session on a second connection with the same id and password and closes
+// it there, and waits for the server to have done so. When it returns nil
+// the session and its ephemeral nodes are gone, and a client resuming it is
+// told it expired.
+//
+// The connect request and the closeSession request go out in one write: the
+// server handles them back to back, so the session's own client, which
+// reconnects as soon as the server drops it for this connection, has no
+// window in which to take the session back.
 //
 // A session that is already expired is not an error; nor, since the server
 // answers both alike, is a wrong password.
 func expireSessionRaw(ctx context.Context, addr string, id int64, passwd []byte) error {
-	// The timeout asked for does not matter: the session is closed at once.
-	c, err := rawclient.Dial(ctx, addr, 10*time.Second, rawclient.WithSession(id, passwd))
-	if errors.Is(err, rawclient.ErrSessionExpired) {
-		return nil
+	var err error
+	for attempt := 0; attempt < 20; attempt++ {
+		var done bool
+		if done, err = closeSessionOnce(ctx, addr, id, passwd); done || ctx.Err() != nil {
+			break
+		}
+		// The session's own client took the session back before our
+		// closeSession ran (the server drops the older connection): again.
+		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
 	}
 	if err != nil {
 		return fmt.Errorf("zktest: expiring session 0x%x: %w", id, err)
 	}
-	// Call has its own timeout; ctx ending must abort it too.
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
-	// The server may drop the connection instead of answering closeSession:
-	// the session is closed either way.
-	if err := c.CloseSession(); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("zktest: expiring session 0x%x: %w", id, err)
-	}
 	return nil
+}
+
+// closeSessionOnce tries once; done reports that the session is gone.
+func closeSessionOnce(ctx context.Context, addr string, id int64, passwd []byte) (done bool, err error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false, err
+	}
+	defer nc.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	nc.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	req := proto.ConnectRequest{TimeoutMs: 10000, SessionID: id, Passwd: passwd}
+	b := proto.AppendConnect(nil, &req)
+	b = proto.AppendRequest(b, 1, proto.OpCloseSession, nil)
+	if _, err := nc.Write(b); err != nil {
+		return false, err
+	}
+	body, err := readFrame(nc)
+	if err != nil {
+		return false, eofIsRetry(err)
+	}
+	var resp proto.ConnectResponse
+	resp.Decode(proto.NewDecoder(body))
+	if resp.TimeoutMs <= 0 {
+		return true, nil // already expired
+	}
+	for {
+		body, err := readFrame(nc)
+		if err != nil {
+			return false, eofIsRetry(err)
+		}
+		var h proto.ReplyHeader
+		h.Decode(proto.NewDecoder(body))
+		if h.Xid == 1 {
+			return true, nil
+		}
+	}
+}
+
+// eofIsRetry turns the server dropping the connection (it does when the
+// session's client reconnects) into a nil error: try again.
+func eofIsRetry(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil
+	}
+	return err
+}
+
+// readFrame reads one length-prefixed frame.
+func readFrame(r io.Reader) ([]byte, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return nil, err
+	}
+	n := int(int32(uint32(hdr[0])<<24 | uint32(hdr[1])<<16 | uint32(hdr[2])<<8 | uint32(hdr[3])))
+	if n < 0 || n > proto.MaxPacket {
+		return nil, fmt.Errorf("frame length %d", n)
+	}
+	body := make([]byte, n)
+	_, err := io.ReadFull(r, body)
+	return body, err
 }

@@ -1,0 +1,65 @@
+// Package kazoo is a ZooKeeper client: every operation of ZooKeeper 3.4 to
+// 3.9, sessions that survive connection loss, watches that never drop an
+// event, and a pipelined asynchronous API, in pure Go.
+//
+// # Connecting
+//
+// [Connect] takes kazoo-style server strings, "h1:2181,h2,[::1]:2182/chroot",
+// and returns once a session is established. The [Client] then keeps the
+// session alive by itself: it pings, reconnects to another server when a
+// connection fails (hosts shuffled, names re-resolved on every pass, a
+// per-host connect timeout of session timeout / number of hosts, jittered
+// exponential backoff between passes), resumes the session with its id and
+// password, replays credentials and re-registers every watch.
+//
+// # States
+//
+// A client is [Connected], [Suspended] (connection lost, session perhaps
+// alive), [Lost] (session expired; ephemeral nodes and watches are gone;
+// the client opens a new session next), [ReadOnly] (connected to a server
+// without quorum, with [WithReadOnly]) or [Closed]. The client declares the
+// session Lost by itself when no server was heard for 4/3 of the session
+// timeout, so a partitioned process learns it lost its ephemeral nodes
+// without waiting to reconnect. [Client.SubscribeStates] and
+// [Client.OnStateChange] deliver every transition in order and never block
+// the client.
+//
+// # Operations
+//
+// Every operation takes a [context.Context] and returns typed results:
+// [Client.Create], [Client.Get], [Client.Set], [Client.Delete],
+// [Client.Children], [Client.Exists], ACLs, [Client.Sync], transactions
+// ([Client.Txn]), [Client.MultiRead] and the rest. Operations made while the
+// client is Suspended wait for the next connection, bounded by their
+// context; those of a session that was lost fail with [ErrSessionExpired]
+// rather than run in the new session. Each also exists as XxxAsync,
+// returning a [Future] at once: one goroutine can keep thousands of
+// requests in flight on one connection, completed in the order sent.
+//
+// # Watches
+//
+// GetW, ExistsW and ChildrenW leave a one-shot watch and return its channel,
+// which receives exactly one [Event]: the change, or a terminal event
+// ([EventNotWatching] with Err set) when the session is lost or the client
+// closes. [Client.AddWatch] sets a persistent (optionally recursive) watch
+// whose events queue without bound until [Watcher.Close]. After a reconnect
+// to the same session every watch is re-registered (setWatches), so changes
+// made while the client was away are still delivered.
+//
+// # Errors
+//
+// Every error is an [*Error] with the server's code, the operation and the
+// path; errors.Is matches the sentinels ([ErrNoNode], [ErrNodeExists],
+// [ErrBadVersion], [ErrConnectionLoss], [ErrSessionExpired], ...).
+// Invalid paths, oversized data, invalid flag combinations, a closed client
+// and operations the server's version lacks are refused before anything is
+// sent ([ErrInvalidPath], [ErrDataTooLarge], [ErrInvalidArgument],
+// [ErrClosed], [ErrUnsupported]).
+//
+// # Layers
+//
+// The module is layered so that each part is usable alone: package proto is
+// the wire protocol (pure functions, no I/O), internal/conn the connection
+// engine, this package the client, package zktest real servers for tests,
+// and bench/ (a module of its own) the comparison with other clients.
+package kazoo
