@@ -2,6 +2,7 @@ package kazoo_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -156,5 +157,57 @@ func TestRemoveAndCheckWatches(t *testing.T) {
 	}
 	if err := c.RemoveWatches(ctx, "/w", kazoo.WatchData); !errors.Is(err, kazoo.ErrNoWatcher) {
 		t.Errorf("RemoveWatches again: %v", err)
+	}
+}
+
+// TestManyWatchesSurviveReconnect re-registers more than 128 KB of watched
+// paths (several setWatches batches) and checks that no change made while
+// the client was away is lost, and that a consumer reading late loses
+// nothing.
+func TestManyWatchesSurviveReconnect(t *testing.T) {
+	srv := zktest.Shared(t)
+	root := srv.Chroot(t)
+	proxy := zktest.NewProxy(t, srv.Addr())
+	c := connectTo(t, proxy.Addr()+root[len(srv.Addr()):], kazoo.WithSessionTimeout(10*time.Second))
+	other, ctx := connectTo(t, root), testCtx(t)
+	const n = 1500
+	name := func(i int) string { return fmt.Sprintf("/%0120d", i) } // 1500 x 121 bytes > 128 KB
+	var futs []*kazoo.Future[kazoo.CreateResult]
+	for i := 0; i < n; i++ {
+		futs = append(futs, other.CreateAsync(ctx, name(i), nil))
+	}
+	for _, f := range futs {
+		if _, err := f.Result(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chans := make([]<-chan kazoo.Event, n)
+	for i := range chans {
+		_, _, ch, err := c.GetW(ctx, name(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chans[i] = ch
+	}
+	sub := c.SubscribeStates()
+	defer sub.Stop()
+	proxy.Blackhole()
+	proxy.ResetAll()
+	waitState(t, sub, kazoo.Suspended, 10*time.Second)
+	var sets []*kazoo.Future[kazoo.Stat]
+	for i := 0; i < n; i++ {
+		sets = append(sets, other.SetAsync(ctx, name(i), []byte("changed"), kazoo.AnyVersion))
+	}
+	for _, f := range sets {
+		if _, err := f.Result(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	proxy.Heal()
+	waitState(t, sub, kazoo.Connected, 10*time.Second)
+	for i, ch := range chans {
+		if ev := waitEvent(t, ch, eventWait); ev.Type != kazoo.EventNodeDataChanged || ev.Path != name(i) {
+			t.Fatalf("watch %d: %+v", i, ev)
+		}
 	}
 }

@@ -158,6 +158,12 @@ func Dial(ctx context.Context, cfg Config) (*Conn, proto.ConnectResponse, error)
 	return c, c.session, nil
 }
 
+// RefusedError is returned by Dial when the server answered the connect
+// request with an error code instead of a session.
+type RefusedError struct{ Code proto.Code }
+
+func (e *RefusedError) Error() string { return "server refused the session: " + e.Code.String() }
+
 // ErrSessionExpired is returned by Dial when the server says the session is
 // gone.
 var ErrSessionExpired = errors.New("session expired")
@@ -187,6 +193,13 @@ func handshake(ctx context.Context, nc net.Conn, req *proto.ConnectRequest, max 
 	d := proto.NewDecoder(body)
 	resp.Decode(d)
 	if err := d.Err(); err != nil {
+		// A server that refuses to open the session (e.g. a read-only one
+		// without local sessions) answers with a bare reply header.
+		if len(body) == proto.ReplyHeaderSize {
+			var h proto.ReplyHeader
+			h.Decode(proto.NewDecoder(body))
+			return nil, &RefusedError{Code: h.Err}
+		}
 		return nil, fmt.Errorf("malformed connect response: %w", err)
 	}
 	return rest, nil
