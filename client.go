@@ -334,13 +334,3 @@ func (c *Client) exec(ctx context.Context, k *call) (abandoned bool) {
 		return false
 	}
 }
-
-// do runs a synchronous call: it returns the error and leaves the results in
-// k for the caller to read before k.release(). When the context ended first
-// it returns the context's error and k must not be touched.
-func (c *Client) do(ctx context.Context, k *call) (error, bool) {
-	if c.exec(ctx, k) {
-		return clientError(k.op, k.path, ctx.Err()), false
-	}
-	return k.result(), true
-}

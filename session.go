@@ -51,7 +51,7 @@ func (c *Client) run() {
 		}
 		failures, backoff = 0, c.opts.backoffMin
 		c.established(cn)
-		cause, rw := c.serve(cn)
+		rw, cause := c.serve(cn)
 		preferred = rw
 		c.disconnected(cn)
 		if errors.Is(cause, conn.ErrAuthFailed) {
@@ -171,7 +171,7 @@ func (c *Client) established(cn *conn.Conn) {
 // serve waits until cn ends or the client closes. While connected to a
 // read-only server it probes the others for a read-write one, and returns
 // its address to move there.
-func (c *Client) serve(cn *conn.Conn) (cause error, rwServer string) {
+func (c *Client) serve(cn *conn.Conn) (rwServer string, cause error) {
 	var probe <-chan time.Time
 	if cn.Session().ReadOnly {
 		t := time.NewTicker(max(c.SessionTimeout()/4, 100*time.Millisecond))
@@ -181,13 +181,13 @@ func (c *Client) serve(cn *conn.Conn) (cause error, rwServer string) {
 	for {
 		select {
 		case <-cn.Done():
-			return cn.Err(), ""
+			return "", cn.Err()
 		case <-c.ctx.Done():
-			return ErrClosed, ""
+			return "", ErrClosed
 		case <-probe:
 			if addr := c.findReadWrite(cn.Addr()); addr != "" {
 				c.log.Info("kazoo: moving to a read-write server", "server", addr)
-				return nil, addr
+				return addr, nil
 			}
 		}
 	}

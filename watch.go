@@ -2,7 +2,6 @@ package kazoo
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
@@ -314,12 +313,7 @@ func (c *Client) AddWatch(ctx context.Context, path string, recursive bool) (*Wa
 	}
 	k := c.getCall(proto.OpAddWatch, path)
 	k.wtype = int32(mode)
-	err, ok := c.do(ctx, k)
-	if !ok {
-		return nil, err
-	}
-	k.release()
-	if err != nil {
+	if _, err := run(ctx, k, extractNone); err != nil {
 		return nil, err
 	}
 	w := &Watcher{c: c, key: watchKey{c.watches.serverPath(path), kind}, path: path, q: newQueue[Event]()}
@@ -371,14 +365,6 @@ func (c *Client) watchesOp(ctx context.Context, op proto.Op, path string, typ Wa
 	}
 	k := c.getCall(op, path)
 	k.wtype = int32(typ)
-	err, ok := c.do(ctx, k)
-	if ok {
-		k.release()
-	}
+	_, err := run(ctx, k, extractNone)
 	return err
-}
-
-// hasPrefixPath reports whether p is root or below it.
-func hasPrefixPath(p, root string) bool {
-	return p == root || root == "/" || strings.HasPrefix(p, root+"/")
 }

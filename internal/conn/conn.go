@@ -77,7 +77,6 @@ type Conn struct {
 	cfg       Config
 	maxPacket int
 	session   proto.ConnectResponse
-	readOnly  bool
 
 	readTimeout  time.Duration
 	pingInterval time.Duration
@@ -604,7 +603,7 @@ func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, e
 			p.call.Complete(hdr, body, nil)
 		}
 		if hdr.Err == proto.CodeAuthFailed {
-			return errAuthFailed
+			return ErrAuthFailed
 		}
 		return nil
 	}
@@ -626,5 +625,3 @@ func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, e
 // ErrAuthFailed is the cause when the server rejected an auth packet; the
 // server closes the connection after it.
 var ErrAuthFailed = errors.New("authentication failed")
-
-var errAuthFailed = ErrAuthFailed
