@@ -49,3 +49,16 @@ func TestUnsupportedOperationsFailClearly(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestReconfigOnStandalone: a standalone server cannot reconfigure; the
+// client gets the server's refusal at once, not a hang.
+func TestReconfigOnStandalone(t *testing.T) {
+	requireOp(t, proto.OpReconfig)
+	c, ctx := connect(t), testCtx(t)
+	_, _, err := c.Reconfig(ctx, "", "", "server.1=127.0.0.1:2888:3888;2181", -1)
+	var kerr *kazoo.Error
+	if !errors.As(err, &kerr) || kerr.Code == proto.CodeOK {
+		t.Fatalf("Reconfig on a standalone server: %v, want a server error code", err)
+	}
+	t.Logf("server refused: %v", err)
+}
