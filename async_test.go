@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 func TestAsyncTenThousandInFlight(t *testing.T) {
@@ -74,4 +75,44 @@ func TestAsyncOperations(t *testing.T) {
 	if res, err := txn.Result(); err != nil || len(res) != 2 {
 		t.Errorf("CommitAsync = %+v, %v", res, err)
 	}
+}
+
+func TestAsyncWatches(t *testing.T) {
+	root := zktest.Shared(t).Chroot(t)
+	c, other, ctx := connectTo(t, root), connectTo(t, root), testCtx(t)
+	if _, _, err := c.Create(ctx, "/w", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	getF, getW := c.GetWAsync(ctx, "/w")
+	existsF, existsW := c.ExistsWAsync(ctx, "/new")
+	kidsF, kidsW := c.ChildrenWAsync(ctx, "/")
+	if r, err := getF.Result(); err != nil || string(r.Data) != "1" {
+		t.Fatalf("GetWAsync = %q, %v", r.Data, err)
+	}
+	if r, err := existsF.Result(); err != nil || r.Exists {
+		t.Fatalf("ExistsWAsync = %+v, %v", r, err)
+	}
+	if _, err := kidsF.Result(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Set(ctx, "/w", []byte("2"), kazoo.AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := other.Create(ctx, "/new", nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		ch   <-chan kazoo.Event
+		want kazoo.EventType
+	}{"get": {getW, kazoo.EventNodeDataChanged}, "exists": {existsW, kazoo.EventNodeCreated}, "children": {kidsW, kazoo.EventNodeChildrenChanged}} {
+		if ev := waitEvent(t, tc.ch, eventWait); ev.Type != tc.want {
+			t.Errorf("%s: %+v", name, ev)
+		}
+	}
+	// A failed call leaves no watch: its channel stays silent.
+	f, ch := c.GetWAsync(ctx, "/missing")
+	if _, err := f.Result(); !errors.Is(err, kazoo.ErrNoNode) {
+		t.Fatalf("GetWAsync missing: %v", err)
+	}
+	noEvent(t, ch)
 }

@@ -104,6 +104,14 @@ func (c *Client) GetAsync(ctx context.Context, path string) *Future[GetResult] {
 	return start(ctx, c.prepGet(ctx, c.newAsyncCall(proto.OpGetData, path), false), extractGet)
 }
 
+// GetWAsync starts GetW and returns at once. The channel receives the
+// watch's event if the future succeeds; if it fails, no watch was left and
+// the channel stays silent.
+func (c *Client) GetWAsync(ctx context.Context, path string) (*Future[GetResult], <-chan Event) {
+	k := c.prepGet(ctx, c.newAsyncCall(proto.OpGetData, path), true)
+	return start(ctx, k, extractGet), k.wch
+}
+
 // ---- exists
 
 func extractExists(k *call) (ExistsResult, error) {
@@ -145,6 +153,13 @@ func (c *Client) ExistsAsync(ctx context.Context, path string) *Future[ExistsRes
 	return start(ctx, c.prepExists(ctx, c.newAsyncCall(proto.OpExists, path), false), extractExists)
 }
 
+// ExistsWAsync starts ExistsW and returns at once; see GetWAsync for the
+// channel.
+func (c *Client) ExistsWAsync(ctx context.Context, path string) (*Future[ExistsResult], <-chan Event) {
+	k := c.prepExists(ctx, c.newAsyncCall(proto.OpExists, path), true)
+	return start(ctx, k, extractExists), k.wch
+}
+
 // ---- getChildren2
 
 func (c *Client) prepChildren(ctx context.Context, k *call, watch bool) *call {
@@ -179,6 +194,13 @@ func (c *Client) ChildrenW(ctx context.Context, path string) ([]string, Stat, <-
 // ChildrenAsync starts Children and returns at once.
 func (c *Client) ChildrenAsync(ctx context.Context, path string) *Future[ChildrenResult] {
 	return start(ctx, c.prepChildren(ctx, c.newAsyncCall(proto.OpGetChildren2, path), false), extractChildren)
+}
+
+// ChildrenWAsync starts ChildrenW and returns at once; see GetWAsync for
+// the channel.
+func (c *Client) ChildrenWAsync(ctx context.Context, path string) (*Future[ChildrenResult], <-chan Event) {
+	k := c.prepChildren(ctx, c.newAsyncCall(proto.OpGetChildren2, path), true)
+	return start(ctx, k, extractChildren), k.wch
 }
 
 // ---- create
