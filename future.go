@@ -56,9 +56,10 @@ func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) 
 
 // run executes a pooled call synchronously and extracts its result.
 func run[T any](ctx context.Context, k *call, extract func(*call) (T, error)) (T, error) {
+	op, path := k.op, k.path // k is not ours to read once abandoned
 	if k.c.exec(ctx, k) {
 		var zero T
-		return zero, clientError(k.op, k.path, ctx.Err())
+		return zero, clientError(op, path, ctx.Err())
 	}
 	v, err := extract(k)
 	k.release()

@@ -1,8 +1,11 @@
 package kazoo_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -407,4 +410,75 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+func TestIdleSessionStaysAliveOnPings(t *testing.T) {
+	srv := fastServer(t)
+	c := connectTo(t, srv.Addr(), kazoo.WithSessionTimeout(time.Second))
+	sub := c.SubscribeStates()
+	defer sub.Stop()
+	waitState(t, sub, kazoo.Connected, time.Second)
+	id := c.SessionID()
+	// Three session timeouts of silence from the application: only pings
+	// keep the session.
+	select {
+	case s := <-sub.C():
+		t.Fatalf("state changed to %v while idle", s)
+	case <-time.After(3 * time.Second):
+	}
+	if _, _, err := c.Get(testCtx(t), "/"); err != nil || c.SessionID() != id {
+		t.Fatalf("after idling: %v, session %x -> %x", err, id, c.SessionID())
+	}
+}
+
+func TestAuthReplayedAfterReconnect(t *testing.T) {
+	srv := zktest.Shared(t)
+	root := srv.Chroot(t)
+	proxy := zktest.NewProxy(t, srv.Addr())
+	c := connectTo(t, proxy.Addr()+root[len(srv.Addr()):])
+	ctx := testCtx(t)
+	if err := c.AddAuth(ctx, "digest", []byte("bob:pw")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Create(ctx, "/mine", []byte("x"), kazoo.WithACL(kazoo.DigestACL(kazoo.PermAll, "bob", "pw"))); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Delete(context.Background(), "/mine", kazoo.AnyVersion) })
+	sub := c.SubscribeStates()
+	defer sub.Stop()
+	proxy.ResetAll()
+	waitState(t, sub, kazoo.Suspended, 5*time.Second)
+	waitState(t, sub, kazoo.Connected, 10*time.Second)
+	if data, _, err := c.Get(ctx, "/mine"); err != nil || string(data) != "x" {
+		t.Fatalf("Get after reconnect: %q, %v (credentials not replayed?)", data, err)
+	}
+}
+
+func TestLogger(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c := connectTo(t, zktest.Shared(t).Addr(), kazoo.WithLogger(log))
+	c.Close()
+	out := buf.String()
+	if !strings.Contains(out, "kazoo: connected") || !strings.Contains(out, "session=") {
+		t.Errorf("log lacks the connection: %q", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the client's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
