@@ -1,9 +1,12 @@
 package kazoo_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/zktest"
@@ -115,4 +118,39 @@ func TestAsyncWatches(t *testing.T) {
 		t.Fatalf("GetWAsync missing: %v", err)
 	}
 	noEvent(t, ch)
+}
+
+// TestAbandonedCallsUnderRace cancels calls while their replies arrive, so
+// that calls are abandoned and recycled concurrently; with -race this checks
+// that nothing touches a call after handing it over.
+func TestAbandonedCallsUnderRace(t *testing.T) {
+	c, ctx := connect(t), testCtx(t)
+	if _, _, err := c.Create(ctx, "/n", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 300; i++ {
+				cctx, cancel := context.WithTimeout(ctx, time.Duration(i%50)*10*time.Microsecond)
+				data, _, err := c.Get(cctx, "/n")
+				cancel()
+				if err == nil && string(data) != "v" {
+					t.Errorf("Get = %q", data)
+					return
+				}
+				if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("Get: %v", err)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	// The client is healthy afterwards.
+	if data, _, err := c.Get(ctx, "/n"); err != nil || string(data) != "v" {
+		t.Fatalf("Get = %q, %v", data, err)
+	}
 }

@@ -252,3 +252,58 @@ func TestSilentServerTimesOut(t *testing.T) {
 		t.Errorf("cause = %v", c.Err())
 	}
 }
+
+// FuzzServerBytes feeds arbitrary bytes as the server's side of a
+// connection, after a valid handshake: the reader must never panic, must
+// fail or complete every call, and must not allocate beyond the frame limit.
+func FuzzServerBytes(f *testing.F) {
+	ok := reply0(1, proto.CodeOK, (&proto.GetDataResponse{Data: []byte("x")}).Append(nil))
+	f.Add(ok)
+	f.Add(append(reply0(-1, proto.CodeOK, (&proto.WatcherEvent{Type: 3, State: 3, Path: "/a"}).Append(nil)), ok...))
+	f.Add([]byte{0x7f, 0xff, 0xff, 0xff})
+	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 1})
+	f.Add(reply0(-4, proto.CodeAuthFailed, nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		client, server := net.Pipe()
+		defer server.Close()
+		go func() {
+			if _, err := readBody(server); err != nil {
+				return
+			}
+			resp := connectResp(3000, true)
+			server.Write(append(proto.AppendInt32(nil, int32(len(resp))), resp...))
+			io.CopyN(io.Discard, server, 1) // the request's first byte: sent
+			server.Write(data)
+			server.Close()
+		}()
+		c, _, err := Dial(context.Background(), Config{
+			Addr:    "fuzz",
+			Dial:    func(context.Context, string, string) (net.Conn, error) { return client, nil },
+			Connect: proto.ConnectRequest{TimeoutMs: 3000},
+			Handler: nopHandler{},
+		})
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := newResult()
+		if err := c.Send(proto.OpGetData, &proto.PathWatchRequest{Path: "/a"}, r); err != nil {
+			return
+		}
+		select {
+		case <-r.done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("call neither completed nor failed")
+		}
+	})
+}
+
+type nopHandler struct{}
+
+func (nopHandler) Notify(*proto.WatcherEvent, int64) {}
+
+func reply0(xid int32, code proto.Code, body []byte) []byte {
+	b := proto.AppendInt32(nil, int32(proto.ReplyHeaderSize+len(body)))
+	h := proto.ReplyHeader{Xid: xid, Zxid: 1, Err: code}
+	return append(h.Append(b), body...)
+}
