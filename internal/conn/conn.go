@@ -89,7 +89,7 @@ type Conn struct {
 	fifo     ring
 	auths    ring
 	writing  bool          // a goroutine is writing wbuf out (see flush)
-	queued   int           // requests in wbuf, not yet written
+	queued   int           // requests in wbuf (FIFO or auth), not yet written
 	spare    []byte        // the other write buffer, while not in a write
 	wake     chan struct{} // capacity 1: the writer goroutine should flush
 	lastSend atomic.Int64  // unix nanos of the last write
@@ -330,6 +330,7 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call) error 
 	case proto.XidPing:
 	case proto.XidAuth:
 		c.auths.push(pending{xid, call})
+		c.queued++
 	default:
 		c.fifo.push(pending{xid, call})
 		c.queued++
@@ -339,8 +340,14 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call) error 
 		return nil
 	}
 	if !c.shouldWrite() {
-		c.mu.Unlock() // the writer goroutine sends it soon (see shouldWrite)
-		c.wakeWriter()
+		// The writer goroutine sends it soon (see shouldWrite). Only the
+		// first deferred request wakes it, to start the linger timer: a
+		// wake-up per request would cost more than the batching saves.
+		first := c.queued == 1
+		c.mu.Unlock()
+		if first {
+			c.wakeWriter()
+		}
 		return nil
 	}
 	c.writing = true
@@ -549,7 +556,7 @@ func (c *Conn) readFrames(buf []byte) error {
 		}
 		// Replies shrank what is in flight: queued requests may be due.
 		c.mu.Lock()
-		due := c.queued > 0 && !c.writing
+		due := c.queued > 0 && !c.writing && c.shouldWrite()
 		c.mu.Unlock()
 		if due {
 			c.wakeWriter()
