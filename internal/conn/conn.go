@@ -368,9 +368,13 @@ func (c *Conn) shouldWrite() bool {
 	return inFlight <= 0 || c.queued >= inFlight || len(c.wbuf) >= lingerBytes
 }
 
+// A deferred request waits at most lingerMax for the replies it waits on:
+// long enough to cover a loaded server's write round trip (several
+// milliseconds at 64 writes in flight), so that writes batch as well as
+// reads do; a lone request never waits.
 const (
 	lingerBytes = 64 << 10
-	lingerMax   = 500 * time.Microsecond
+	lingerMax   = 2 * time.Millisecond
 )
 
 func (c *Conn) wakeWriter() {
