@@ -45,6 +45,7 @@ func (e *Error) Unwrap() error {
 // codeError is the sentinel type for a server error code.
 type codeError proto.Code
 
+// Error returns "zookeeper: " and the code's description.
 func (c codeError) Error() string { return "zookeeper: " + proto.Code(c).String() }
 
 // Code reports the server error code the sentinel stands for.

@@ -236,6 +236,7 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 // ignoreReply completes a request nobody waits for.
 type ignoreReply struct{}
 
+// Complete does nothing: nobody waits for the reply.
 func (ignoreReply) Complete(*proto.ReplyHeader, []byte, error) {}
 
 // Watcher is a persistent watch (AddWatch): it sees every change until

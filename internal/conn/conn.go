@@ -161,6 +161,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, proto.ConnectResponse, error)
 // request with an error code instead of a session.
 type RefusedError struct{ Code proto.Code }
 
+// Error says the server refused and why.
 func (e *RefusedError) Error() string { return "server refused the session: " + e.Code.String() }
 
 // ErrSessionExpired is returned by Dial when the server says the session is
