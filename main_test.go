@@ -146,3 +146,8 @@ func supported(t testing.TB, op proto.Op) bool {
 	since, _ := op.Since()
 	return !zktest.Shared(t).Version().Less(since)
 }
+
+// contextWithTimeout is context.WithTimeout in seconds.
+func contextWithTimeout(parent context.Context, seconds int) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(parent, time.Duration(seconds)*time.Second)
+}

@@ -57,7 +57,8 @@ type Installation struct {
 //     Apache's release tarballs.
 //  3. Debian's layout: /usr/share/java/zookeeper.jar, whose manifest names
 //     its dependencies. slf4j-simple is added next to it when present, so
-//     the server's log is not silently dropped.
+//     the server's log is not silently dropped, and so are the Netty jars
+//     the manifest omits but a secure client port needs.
 //
 // The error wraps [ErrNotInstalled] when nothing is found.
 func FindInstallation() (*Installation, error) {
@@ -94,10 +95,16 @@ func findClasspath() (*Installation, error) {
 	}
 	if _, err := os.Stat(debianJar); err == nil {
 		entries := []string{debianJar}
+		// Debian's manifest omits jars that a secure (Netty) client port
+		// needs; add them when they are installed.
+		extras := []string{"netty-codec.jar", "netty-resolver.jar"}
 		if !hasLogBinding(entries) {
-			simple := filepath.Join(filepath.Dir(debianJar), "slf4j-simple.jar")
-			if _, err := os.Stat(simple); err == nil {
-				entries = append(entries, simple)
+			extras = append(extras, "slf4j-simple.jar")
+		}
+		for _, name := range extras {
+			jar := filepath.Join(filepath.Dir(debianJar), name)
+			if _, err := os.Stat(jar); err == nil {
+				entries = append(entries, jar)
 			}
 		}
 		return &Installation{Classpath: entries, Version: versionOf(entries), Source: debianJar}, nil
