@@ -150,3 +150,18 @@ func cpuTime() time.Duration {
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkGetWithTimeout is BenchmarkGet with a cancellable context, as
+// most callers pass one.
+func BenchmarkGetWithTimeout(b *testing.B) {
+	c, _ := benchNode(b)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := c.Get(ctx, "/bench"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

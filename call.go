@@ -180,6 +180,9 @@ func (k *call) finish() {
 	}
 }
 
+// Settled reports whether the call has been completed (conn.Settled).
+func (k *call) Settled() bool { return k.state.Load() != callPending }
+
 // fail completes a call that was never sent.
 func (k *call) fail(err error) {
 	k.err = err

@@ -261,24 +261,33 @@ func (c *Client) stripRoot(p string) string {
 // while disconnected. A call made in one session fails with
 // ErrSessionExpired once that session is lost: an operation the caller meant
 // for the old session (an ephemeral node, a lock) must not silently land in
-// a new one.
-func (c *Client) send(ctx context.Context, k *call) error {
+// a new one. With sync, the caller will wait for the reply: when it is to
+// read the reply itself (see conn.SendSync) send returns the connection.
+func (c *Client) send(ctx context.Context, k *call, sync bool) (reader *conn.Conn, err error) {
 	if k.err != nil {
-		return k.err // invalid: nothing is sent
+		return nil, k.err // invalid: nothing is sent
 	}
 	k.epoch = c.epoch.Load()
 	for {
 		if l := c.live.Load(); l != nil && l.epoch == k.epoch {
-			err := l.cn.Send(k.op, k, k)
+			var self bool
+			if sync {
+				self, err = l.cn.SendSync(k.op, k, k)
+			} else {
+				err = l.cn.Send(k.op, k, k)
+			}
 			if err == nil {
-				return nil
+				if self {
+					return l.cn, nil
+				}
+				return nil, nil
 			}
 			if errors.Is(err, conn.ErrTooLarge) {
-				return ErrDataTooLarge
+				return nil, ErrDataTooLarge
 			}
 		}
 		if err := c.waitLive(ctx, k.epoch); err != nil {
-			return err
+			return nil, err
 		}
 	}
 }
@@ -319,9 +328,13 @@ func connDone(cn *conn.Conn) bool {
 // exec sends k and waits for its reply or ctx. On return the caller owns k
 // unless exec reports abandoned: then the reader recycles it later.
 func (c *Client) exec(ctx context.Context, k *call) (abandoned bool) {
-	if err := c.send(ctx, k); err != nil {
+	reader, err := c.send(ctx, k, true)
+	if err != nil {
 		k.err = err
 		return false
+	}
+	if reader != nil {
+		reader.ReadUntil(ctx, k)
 	}
 	select {
 	case <-k.done:

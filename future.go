@@ -47,7 +47,7 @@ func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) 
 		}
 	}
 	go func() {
-		if err := c.send(ctx, k); err != nil {
+		if _, err := c.send(ctx, k, false); err != nil {
 			k.fail(err)
 		}
 	}()

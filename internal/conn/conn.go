@@ -92,12 +92,19 @@ type Conn struct {
 	queued   int           // requests in wbuf (FIFO or auth), not yet written
 	spare    []byte        // the other write buffer, while not in a write
 	wake     chan struct{} // capacity 1: the writer goroutine should flush
-	lastSend atomic.Int64  // unix nanos of the last write
-	done     chan struct{}
-	lastZxid atomic.Int64
-	lastRecv atomic.Int64 // unix nanos of the last frame received
-	wg       sync.WaitGroup
-	log      *slog.Logger
+	reading  bool          // a goroutine holds the read role (see read.go)
+	rd       reader        // the read state, owned by the read role's holder
+	readWake chan struct{} // capacity 1: the background reader should read
+	idle     *time.Timer   // fires the background reader's idle takeover
+
+	interruptFn func()        // c.interrupt, made once
+	interrupted chan struct{} // capacity 1: interrupt has run
+	lastSend    atomic.Int64  // unix nanos of the last write
+	done        chan struct{}
+	lastZxid    atomic.Int64
+	lastRecv    atomic.Int64 // unix nanos of the last frame received
+	wg          sync.WaitGroup
+	log         *slog.Logger
 }
 
 // Dial connects to cfg.Addr, performs the handshake and starts the reader
@@ -141,6 +148,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, proto.ConnectResponse, error)
 		maxPacket: max,
 		session:   resp,
 		wake:      make(chan struct{}, 1),
+		readWake:  make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		log:       log,
 	}
@@ -151,8 +159,14 @@ func Dial(ctx context.Context, cfg Config) (*Conn, proto.ConnectResponse, error)
 	c.lastZxid.Store(cfg.Connect.LastZxidSeen)
 	c.lastRecv.Store(time.Now().UnixNano())
 	c.lastSend.Store(time.Now().UnixNano())
+	c.rd.init(buf)
+	c.interruptFn = c.interrupt
+	c.interrupted = make(chan struct{}, 1)
+	c.idle = time.NewTimer(time.Hour)
+	c.idle.Stop()
+	c.readWake <- struct{}{} // read from the start: notifications, failures
 	c.wg.Add(2)
-	go c.readLoop(buf)
+	go c.backgroundReader()
 	go c.writeLoop()
 	return c, c.session, nil
 }
@@ -290,21 +304,31 @@ func (c *Conn) Err() error {
 // call is completed by the reply, or by the connection's failure. On error
 // nothing was queued and call is not completed.
 func (c *Conn) Send(op proto.Op, body proto.Record, call Call) error {
-	return c.send(0, op, body, call)
+	_, err := c.send(0, op, body, call, false)
+	return err
+}
+
+// SendSync is Send for a caller that will wait for the reply: when no one
+// is reading the connection, the caller takes the read role (reader is
+// true) and must then call ReadUntil, which reads the reply on the
+// caller's goroutine instead of handing it over from another one.
+func (c *Conn) SendSync(op proto.Op, body proto.Record, call Call) (reader bool, err error) {
+	return c.send(0, op, body, call, true)
 }
 
 // SendXid queues a request with a special xid: proto.XidSetWatches (in the
 // FIFO, like a normal request), proto.XidAuth (answered out of band, in
 // order among auth requests) or proto.XidPing (call must be nil).
 func (c *Conn) SendXid(xid int32, op proto.Op, body proto.Record, call Call) error {
-	return c.send(xid, op, body, call)
+	_, err := c.send(xid, op, body, call, false)
+	return err
 }
 
-func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call) error {
+func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call, sync bool) (reader bool, err error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return ErrClosed
+		return false, ErrClosed
 	}
 	if xid == 0 {
 		c.xid++
@@ -323,7 +347,7 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call) error 
 	if len(b)-start-4 > c.maxPacket {
 		c.wbuf = b[:start]
 		c.mu.Unlock()
-		return ErrTooLarge
+		return false, ErrTooLarge
 	}
 	putLen(b[start:])
 	c.wbuf = b
@@ -336,9 +360,22 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call) error 
 		c.fifo.push(pending{xid, call})
 		c.queued++
 	}
+	// Someone must read the answer: the caller itself if it will wait and
+	// no one reads now, else whoever reads, else the background reader.
+	wakeReader := false
+	if !c.reading {
+		if sync {
+			c.reading, reader = true, true
+		} else {
+			wakeReader = true
+		}
+	}
+	if wakeReader {
+		c.wakeReader()
+	}
 	if c.writing {
 		c.mu.Unlock() // the goroutine writing now sends it with its next write
-		return nil
+		return reader, nil
 	}
 	if !c.shouldWrite() {
 		// The writer goroutine sends it soon (see shouldWrite). Only the
@@ -349,12 +386,12 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call) error 
 		if first {
 			c.wakeWriter()
 		}
-		return nil
+		return reader, nil
 	}
 	c.writing = true
 	c.mu.Unlock()
 	c.flush(directRounds)
-	return nil
+	return reader, nil
 }
 
 // shouldWrite decides whether queued requests go out now (c.mu held). It is
@@ -497,141 +534,6 @@ func (c *Conn) writeLoop() {
 		}
 		c.flush(0)
 	}
-}
-
-func (c *Conn) readLoop(buf []byte) {
-	defer c.wg.Done()
-	err := c.readFrames(buf)
-	c.fail(err)
-	c.mu.Lock()
-	cause := c.err
-	fifo, auths := c.fifo.drain(), c.auths.drain()
-	c.mu.Unlock()
-	for _, p := range auths {
-		if p.call != nil {
-			p.call.Complete(nil, nil, cause)
-		}
-	}
-	for _, p := range fifo {
-		p.call.Complete(nil, nil, cause)
-	}
-}
-
-// readFrames reads and dispatches frames until the connection fails.
-func (c *Conn) readFrames(buf []byte) error {
-	if cap(buf) < 64<<10 {
-		buf = append(make([]byte, 0, 64<<10), buf...)
-	}
-	start := 0 // buf[start:] is unconsumed
-	var deadline time.Time
-	var hdr proto.ReplyHeader
-	var ev proto.WatcherEvent
-	d := proto.NewDecoder(nil)
-	for {
-		// Dispatch every complete frame in the buffer.
-		for {
-			avail := buf[start:]
-			if len(avail) < 4 {
-				break
-			}
-			n := int(int32(be32(avail)))
-			if n < proto.ReplyHeaderSize || n > c.maxPacket {
-				return fmt.Errorf("reply frame length %d outside [%d, %d]", n, proto.ReplyHeaderSize, c.maxPacket)
-			}
-			if len(avail) < 4+n {
-				if cap(buf) < 4+n { // grow for a large frame
-					nb := make([]byte, len(avail), 4+n+64<<10)
-					copy(nb, avail)
-					buf, start = nb, 0
-				}
-				break
-			}
-			start += 4 + n
-			d.Reset(avail[4 : 4+n])
-			hdr.Decode(d)
-			body := avail[4+proto.ReplyHeaderSize : 4+n]
-			if hdr.Zxid > 0 {
-				if hdr.Zxid > c.lastZxid.Load() {
-					c.lastZxid.Store(hdr.Zxid)
-				}
-			}
-			if err := c.dispatch(&hdr, body, d, &ev); err != nil {
-				return err
-			}
-		}
-		// Replies shrank what is in flight: queued requests may be due.
-		c.mu.Lock()
-		due := c.queued > 0 && !c.writing && c.shouldWrite()
-		c.mu.Unlock()
-		if due {
-			c.wakeWriter()
-		}
-		// Compact, then read more.
-		if start > 0 {
-			m := copy(buf, buf[start:])
-			buf, start = buf[:m], 0
-		}
-		// Moving the deadline costs a timer update: do it only when a
-		// quarter of the read timeout has passed since the last move.
-		if now := time.Now(); now.Add(c.readTimeout).Sub(deadline) > c.readTimeout/4 {
-			deadline = now.Add(c.readTimeout)
-			_ = c.nc.SetReadDeadline(deadline)
-		}
-		n, err := c.nc.Read(buf[len(buf):cap(buf)])
-		if n > 0 {
-			buf = buf[:len(buf)+n]
-			c.lastRecv.Store(time.Now().UnixNano())
-			continue
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return ErrTimeout
-		}
-		if err == nil {
-			err = io.ErrNoProgress
-		}
-		return err
-	}
-}
-
-func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, ev *proto.WatcherEvent) error {
-	switch hdr.Xid {
-	case proto.XidNotification:
-		ev.Decode(d)
-		if err := d.Err(); err != nil {
-			return fmt.Errorf("malformed notification: %w", err)
-		}
-		if c.cfg.Handler != nil {
-			c.cfg.Handler.Notify(ev, hdr.Zxid)
-		}
-		return nil
-	case proto.XidPing:
-		return nil
-	case proto.XidAuth:
-		c.mu.Lock()
-		p, ok := c.auths.pop()
-		c.mu.Unlock()
-		if ok && p.call != nil {
-			p.call.Complete(hdr, body, nil)
-		}
-		if hdr.Err == proto.CodeAuthFailed {
-			return ErrAuthFailed
-		}
-		return nil
-	}
-	c.mu.Lock()
-	p, ok := c.fifo.pop()
-	c.mu.Unlock()
-	if !ok || p.xid != hdr.Xid {
-		err := fmt.Errorf("reply xid %d does not match the oldest request (xid %d)", hdr.Xid, p.xid)
-		if ok {
-			c.fail(err)
-			p.call.Complete(nil, nil, err)
-		}
-		return err
-	}
-	p.call.Complete(hdr, body, nil)
-	return nil
 }
 
 // ErrAuthFailed is the cause when the server rejected an auth packet; the

@@ -307,3 +307,135 @@ func reply0(xid int32, code proto.Code, body []byte) []byte {
 	h := proto.ReplyHeader{Xid: xid, Zxid: 1, Err: code}
 	return append(h.Append(b), body...)
 }
+
+func (r *result) Settled() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// echoServer answers every request with an OK reply carrying its xid, after
+// delay, and sends a notification whenever asked by notify.
+func echoServer(t *testing.T, delay time.Duration, notify <-chan struct{}) string {
+	return fakeServer(t, connectResp(3000, true), func(nc net.Conn) {
+		var mu sync.Mutex
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			for {
+				select {
+				case <-notify:
+				case <-stop:
+					return
+				}
+				mu.Lock()
+				reply(nc, proto.XidNotification, proto.CodeOK, (&proto.WatcherEvent{Type: 3, State: 3, Path: "/n"}).Append(nil))
+				mu.Unlock()
+			}
+		}()
+		for {
+			body, err := readBody(nc)
+			if err != nil {
+				return
+			}
+			var h proto.RequestHeader
+			h.Decode(proto.NewDecoder(body))
+			if h.Xid == proto.XidPing {
+				continue
+			}
+			time.Sleep(delay)
+			mu.Lock()
+			reply(nc, h.Xid, proto.CodeOK, nil)
+			mu.Unlock()
+		}
+	})
+}
+
+type countHandler struct{ n chan struct{} }
+
+func (h countHandler) Notify(*proto.WatcherEvent, int64) { h.n <- struct{}{} }
+
+func TestCallerReadsItsOwnReply(t *testing.T) {
+	notify := make(chan struct{})
+	addr := echoServer(t, 0, notify)
+	events := countHandler{make(chan struct{}, 10)}
+	ctx := context.Background()
+	c, _, err := Dial(ctx, Config{Addr: addr, Connect: proto.ConnectRequest{TimeoutMs: 3000}, Handler: events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	selfRead := 0
+	for i := 0; i < 20; i++ {
+		r := newResult()
+		reader, err := c.SendSync(proto.OpSync, nil, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reader {
+			selfRead++
+			c.ReadUntil(ctx, r)
+			if !r.Settled() {
+				t.Fatal("ReadUntil returned before the reply")
+			}
+		}
+		if r.wait(t).err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if selfRead < 10 {
+		t.Errorf("only %d of 20 back-to-back calls read their own reply", selfRead)
+	}
+	// Idle: a notification is still delivered (the background reader takes
+	// the role back within idleTakeover).
+	notify <- struct{}{}
+	select {
+	case <-events.n:
+	case <-time.After(time.Second):
+		t.Fatal("notification not delivered while idle")
+	}
+}
+
+func TestReadUntilInterruptedByContext(t *testing.T) {
+	addr := echoServer(t, 300*time.Millisecond, nil)
+	c := dial(t, addr)
+	// The background reader holds the role until a read leaves nothing
+	// pending: one call first.
+	warm := newResult()
+	if err := c.Send(proto.OpSync, nil, warm); err != nil {
+		t.Fatal(err)
+	}
+	warm.wait(t)
+	r := newResult()
+	reader, err := c.SendSync(proto.OpSync, nil, r)
+	if err != nil || !reader {
+		t.Fatalf("SendSync = %v, %v; want the read role", reader, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	c.ReadUntil(ctx, r)
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Errorf("ReadUntil ignored its context for %v", d)
+	}
+	// The interruption did not break the connection: the reply still
+	// arrives, read by the background reader, and later calls work.
+	if r.wait(t).err != nil {
+		t.Fatalf("interrupted call: %v", r.err)
+	}
+	r2 := newResult()
+	if err := c.Send(proto.OpSync, nil, r2); err != nil {
+		t.Fatal(err)
+	}
+	if r2.wait(t).err != nil {
+		t.Fatalf("call after the interruption: %v", r2.err)
+	}
+	select {
+	case <-c.Done():
+		t.Fatalf("connection ended: %v", c.Err())
+	default:
+	}
+}
