@@ -1,6 +1,7 @@
 package kazoo
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -45,8 +46,9 @@ type call struct {
 	number   int32
 	clients  []proto.ClientInfo
 
-	state atomic.Int32 // callPending, callDone, callAbandoned
-	async bool         // done is closed (futures) rather than signalled once (pooled calls)
+	cn    atomic.Pointer[conn.Conn] // the connection it was sent on
+	state atomic.Int32              // callPending, callDone, callAbandoned
+	async bool                      // done is closed (futures) rather than signalled once (pooled calls)
 	done  chan struct{}
 }
 
@@ -76,6 +78,47 @@ func (k *call) release() {
 	done := k.done
 	*k = call{done: done}
 	callPool.Put(k)
+}
+
+// wait waits for an async call's reply or ctx, and reports whether the
+// reply came. While it waits it reads the connection itself when no one
+// else does (or when the reader yields to it), so that a pipeline waiting
+// for its oldest future is woken by the socket, not by another goroutine.
+func (k *call) wait(ctx context.Context) bool {
+	for {
+		select {
+		case <-k.done:
+			return true
+		default:
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		cn := k.cn.Load()
+		if cn == nil {
+			select {
+			case <-k.done:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		if cn.TryRead() {
+			cn.ReadFuture(ctx, k)
+			continue
+		}
+		cn.WantRead(1)
+		select {
+		case <-k.done:
+			cn.WantRead(-1)
+			return true
+		case <-cn.RoleFree():
+			cn.WantRead(-1)
+		case <-ctx.Done():
+			cn.WantRead(-1)
+			return false
+		}
+	}
 }
 
 // Append encodes the request body (conn.Conn calls it under its lock).

@@ -270,6 +270,7 @@ func (c *Client) send(ctx context.Context, k *call, sync bool) (reader *conn.Con
 	k.epoch = c.epoch.Load()
 	for {
 		if l := c.live.Load(); l != nil && l.epoch == k.epoch {
+			k.cn.Store(l.cn)
 			var self bool
 			if sync {
 				self, err = l.cn.SendSync(k.op, k, k)

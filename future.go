@@ -15,20 +15,18 @@ func (f *Future[T]) Done() <-chan struct{} { return f.k.done }
 
 // Result waits for the operation and returns its result.
 func (f *Future[T]) Result() (T, error) {
-	<-f.k.done
+	f.k.wait(context.Background())
 	return f.extract(f.k)
 }
 
 // Wait returns the result, or ctx's error if ctx ends first (the operation
 // itself goes on; its result is still available later).
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
-	select {
-	case <-f.k.done:
-		return f.extract(f.k)
-	case <-ctx.Done():
+	if !f.k.wait(ctx) {
 		var zero T
 		return zero, ctx.Err()
 	}
+	return f.extract(f.k)
 }
 
 // start sends an async call and returns its future at once. While
@@ -42,6 +40,7 @@ func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) 
 	}
 	if l := c.live.Load(); l != nil && l.epoch == c.epoch.Load() {
 		k.epoch = l.epoch
+		k.cn.Store(l.cn)
 		if l.cn.Send(k.op, k, k) == nil {
 			return f
 		}

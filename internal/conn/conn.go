@@ -96,6 +96,9 @@ type Conn struct {
 	rd       reader        // the read state, owned by the read role's holder
 	readWake chan struct{} // capacity 1: the background reader should read
 	idle     *time.Timer   // fires the background reader's idle takeover
+	grace    bool          // the role is free for a future's waiter; idle fires soon
+	wanted   atomic.Int32  // futures' waiters waiting to read (see TryRead)
+	roleFree chan struct{} // capacity 1: the read role was yielded to a waiter
 
 	interruptFn func()        // c.interrupt, made once
 	interrupted chan struct{} // capacity 1: interrupt has run
@@ -149,6 +152,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, proto.ConnectResponse, error)
 		session:   resp,
 		wake:      make(chan struct{}, 1),
 		readWake:  make(chan struct{}, 1),
+		roleFree:  make(chan struct{}, 1),
 		done:      make(chan struct{}),
 		log:       log,
 	}
@@ -362,16 +366,15 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call, sync b
 	}
 	// Someone must read the answer: the caller itself if it will wait and
 	// no one reads now, else whoever reads, else the background reader.
-	wakeReader := false
 	if !c.reading {
-		if sync {
-			c.reading, reader = true, true
-		} else {
-			wakeReader = true
+		switch {
+		case sync:
+			c.reading, reader, c.grace = true, true, false
+		case !c.grace:
+			// During a grace period a future's waiter is about to read
+			// (see ReleaseGrace); otherwise the background reader must.
+			c.wakeReader()
 		}
-	}
-	if wakeReader {
-		c.wakeReader()
 	}
 	if c.writing {
 		c.mu.Unlock() // the goroutine writing now sends it with its next write

@@ -74,20 +74,64 @@ func (c *Conn) backgroundReader() {
 			c.mu.Unlock()
 			continue
 		}
-		c.reading = true
+		c.reading, c.grace = true, false
 		c.mu.Unlock()
-		if err := c.read(nil, true); err != nil {
+		err := c.read(nil, true)
+		switch {
+		case errors.Is(err, errYield):
+			c.yield()
+		case err != nil:
 			c.fail(err)
 			c.drain()
+			c.release()
+		default:
+			c.release()
 		}
-		c.release()
 	}
 }
+
+// errYield stops the background reader's read: a future's waiter wants the
+// role.
+var errYield = errors.New("yield the read role")
 
 // ReadUntil reads as the holder of the read role (granted by SendSync)
 // until call is settled or ctx ends, then gives the role up. Whatever else
 // arrives meanwhile is dispatched as usual.
 func (c *Conn) ReadUntil(ctx context.Context, call Settled) {
+	c.readUntil(ctx, call, false)
+}
+
+// TryRead takes the read role if it is free, for a goroutine about to wait
+// for a future's reply; it then must call ReadFuture.
+func (c *Conn) TryRead() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reading || c.closed {
+		return false
+	}
+	c.reading, c.grace = true, false
+	return true
+}
+
+// ReadFuture is ReadUntil for a future's waiter: on leaving it keeps the role
+// free for a short grace period instead of waking the background reader,
+// since the waiter is likely to wait for the next future at once (a
+// pipeline that waits for its oldest request). A waiter that finds the
+// role held registers with WantRead; the holder then yields the role
+// (RoleFree) after its current batch.
+func (c *Conn) ReadFuture(ctx context.Context, call Settled) {
+	c.readUntil(ctx, call, true)
+}
+
+// WantRead registers (+1) or unregisters (-1) a future's waiter that wants
+// the read role.
+func (c *Conn) WantRead(delta int32) { c.wanted.Add(delta) }
+
+// RoleFree receives when the read role was yielded to waiting futures;
+// the receiver tries TryRead.
+func (c *Conn) RoleFree() <-chan struct{} { return c.roleFree }
+
+func (c *Conn) readUntil(ctx context.Context, call Settled, grace bool) {
 	var stop func() bool
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, c.interruptFn)
@@ -104,7 +148,11 @@ func (c *Conn) ReadUntil(ctx context.Context, call Settled) {
 		c.fail(err)
 		c.drain()
 	}
-	c.release()
+	if grace {
+		c.releaseGrace()
+	} else {
+		c.release()
+	}
 }
 
 // interrupt wakes the role holder's Read when its context ends (only the
@@ -119,7 +167,7 @@ func (c *Conn) interrupt() {
 func (c *Conn) release() {
 	c.mu.Lock()
 	needed := c.fifo.size+c.auths.size > 0 || c.rd.buffered() || c.closed
-	c.reading = false
+	c.reading, c.grace = false, false
 	if needed {
 		c.wakeReader()
 	} else {
@@ -127,6 +175,40 @@ func (c *Conn) release() {
 	}
 	c.mu.Unlock()
 }
+
+// releaseGrace gives the role up for a future's waiter that will likely
+// take it again at once: nobody is woken, and the background reader takes
+// over after graceTakeover unless someone reads first.
+func (c *Conn) releaseGrace() {
+	c.mu.Lock()
+	c.reading = false
+	if c.closed {
+		c.wakeReader()
+	} else {
+		c.grace = true
+		c.idle.Reset(graceTakeover)
+	}
+	c.mu.Unlock()
+}
+
+// yield gives the role to a waiting future (the background reader calls it
+// when WantRead says one waits): the role is offered on roleFree, and the
+// background reader takes it back after graceTakeover if no one does.
+func (c *Conn) yield() {
+	c.mu.Lock()
+	c.reading = false
+	c.grace = true
+	c.idle.Reset(graceTakeover)
+	c.mu.Unlock()
+	select {
+	case c.roleFree <- struct{}{}:
+	default:
+	}
+}
+
+// graceTakeover bounds how long replies may wait unread while the role is
+// kept free for a future's waiter.
+const graceTakeover = 200 * time.Microsecond
 
 // drain fails every pending call with the connection's cause; the
 // connection has ended.
@@ -159,6 +241,9 @@ func (c *Conn) read(call Settled, untilIdle bool) error {
 			return nil
 		}
 		if untilIdle && readOnce {
+			if c.wanted.Load() > 0 {
+				return errYield
+			}
 			c.mu.Lock()
 			idle := c.fifo.size+c.auths.size == 0
 			c.mu.Unlock()
