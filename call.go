@@ -12,7 +12,7 @@ import (
 
 // call is one request and, once answered, its result. It encodes itself
 // (prefixing the chroot without building a new string) and decodes its
-// reply on the connection's reader goroutine. Synchronous operations take
+// reply on whichever goroutine reads the connection. Synchronous operations take
 // calls from a pool, so a Get costs no allocation beyond its returned data.
 type call struct {
 	c  *Client
@@ -188,7 +188,8 @@ func appendPath(b []byte, root, path string) []byte {
 	return append(b, path...)
 }
 
-// Complete records the reply (conn.Call). It runs on the reader goroutine.
+// Complete records the reply (conn.Call). It runs on the goroutine holding
+// the connection's read role, one reply at a time.
 func (k *call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 	switch {
 	case err != nil:

@@ -3,8 +3,10 @@
 //
 // A Conn pipelines requests. Send encodes a request straight into a shared
 // write buffer under a short lock, assigning its xid and queueing its Call in
-// a FIFO; one writer goroutine flushes whatever has accumulated with a single
-// write, so a burst of requests costs one system call. One reader goroutine
+// a FIFO. The request is written at once by its caller when nothing is in
+// flight, and otherwise batched with those that follow (see shouldWrite), so
+// a burst of requests costs one system call. Whoever holds the read role (a
+// caller waiting for its own reply, or the background reader; see read.go)
 // decodes replies from a reusable buffer and completes the Call at the head
 // of the FIFO: ZooKeeper answers a session's requests in order, so matching
 // needs no map. Notifications, auth replies and pings are routed by their
