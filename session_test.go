@@ -310,7 +310,7 @@ func TestCloseUnderLoad(t *testing.T) {
 	for i := range futs {
 		futs[i] = c.GetAsync(ctx, "/load")
 	}
-	time.Sleep(50 * time.Millisecond) // let load build up; not a synchronization
+	waitFor(t, func() bool { return ok.Load() >= 100 }) // Close must meet a running load
 	start := time.Now()
 	c.Close()
 	if d := time.Since(start); d > 3*time.Second {
