@@ -38,6 +38,45 @@ func TestAsyncTenThousandInFlight(t *testing.T) {
 	}
 }
 
+// A pipeline's goroutine reads replies itself and may stop at any point;
+// whoever waits next must not depend on it: a synchronous call, another
+// goroutine's Result, and a Done channel nobody reads for all complete
+// promptly, with no watch set (nothing else makes the client read).
+func TestAbandonedPipelineLeavesNoWaiterStuck(t *testing.T) {
+	c, ctx := connect(t), testCtx(t)
+	if _, _, err := c.Create(ctx, "/n", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	futs := make([]*kazoo.Future[kazoo.GetResult], 200)
+	for i := range futs {
+		futs[i] = c.GetAsync(ctx, "/n")
+	}
+	if _, err := futs[0].Result(); err != nil { // reads, then leaves
+		t.Fatal(err)
+	}
+	quick, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if _, _, err := c.Get(quick, "/n"); err != nil {
+		t.Fatalf("synchronous Get after an abandoned pipeline: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := futs[1].Wait(quick); done <- err }()
+	if err := <-done; err != nil {
+		t.Fatalf("another goroutine's Wait: %v", err)
+	}
+	more := c.GetAsync(ctx, "/n")
+	select {
+	case <-more.Done():
+	case <-quick.Done():
+		t.Fatal("Done channel not closed while nobody reads")
+	}
+	for i, f := range futs {
+		if _, err := f.Result(); err != nil {
+			t.Fatalf("future %d: %v", i, err)
+		}
+	}
+}
+
 func TestAsyncOperations(t *testing.T) {
 	c, ctx := connect(t), testCtx(t)
 	created := make([]*kazoo.Future[kazoo.CreateResult], 20)

@@ -46,10 +46,17 @@ type call struct {
 	number   int32
 	clients  []proto.ClientInfo
 
-	cn    atomic.Pointer[conn.Conn] // the connection it was sent on
-	state atomic.Int32              // callPending, callDone, callAbandoned
-	async bool                      // done is closed (futures) rather than signalled once (pooled calls)
-	done  chan struct{}
+	cn      atomic.Pointer[conn.Conn] // the connection it was sent on
+	state   atomic.Int32              // callPending, callDone, callAbandoned
+	passive atomic.Int32              // 1: counted in c.passive, 2: no longer (see watched)
+
+	// Completion. A pooled call's done carries one signal; a future's is
+	// closed, and made only when someone blocks on it (see doneChan).
+	async   bool
+	done    chan struct{}
+	dmu     sync.Mutex // guards a future's done and fin
+	fin     bool       // a future's completion was signalled
+	extract any        // a future's func(*call) (T, error)
 }
 
 const (
@@ -67,10 +74,10 @@ func (c *Client) getCall(op proto.Op, path string) *call {
 	return k
 }
 
-// newAsyncCall returns a call whose done channel is closed on completion,
-// for futures; it is never pooled.
+// newAsyncCall returns a call for a future (see Future); it is never
+// pooled.
 func (c *Client) newAsyncCall(op proto.Op, path string) *call {
-	return &call{c: c, op: op, path: path, async: true, done: make(chan struct{})}
+	return &call{c: c, op: op, path: path, async: true}
 }
 
 // release returns a synchronous call to the pool.
@@ -80,16 +87,15 @@ func (k *call) release() {
 	callPool.Put(k)
 }
 
-// wait waits for an async call's reply or ctx, and reports whether the
-// reply came. While it waits it reads the connection itself when no one
-// else does (or when the reader yields to it), so that a pipeline waiting
-// for its oldest future is woken by the socket, not by another goroutine.
+// wait waits for the call's reply or ctx, and reports whether the reply
+// came. While it waits it reads the connection itself when no one else
+// does, or asks the reader for the role (see conn.TryRead), so that a
+// pipeline waiting for its oldest future is woken by the socket, not by
+// another goroutine.
 func (k *call) wait(ctx context.Context) bool {
 	for {
-		select {
-		case <-k.done:
+		if k.completed() {
 			return true
-		default:
 		}
 		if ctx.Err() != nil {
 			return false
@@ -97,19 +103,24 @@ func (k *call) wait(ctx context.Context) bool {
 		cn := k.cn.Load()
 		if cn == nil {
 			select {
-			case <-k.done:
+			case <-k.doneChan():
 				return true
 			case <-ctx.Done():
 				return false
 			}
 		}
 		if cn.TryRead() {
-			cn.ReadFuture(ctx, k)
+			cn.ReadUntil(ctx, k)
 			continue
 		}
 		cn.WantRead(1)
+		if cn.TryRead() { // released meanwhile, before it saw our request
+			cn.WantRead(-1)
+			cn.ReadUntil(ctx, k)
+			continue
+		}
 		select {
-		case <-k.done:
+		case <-k.doneChan():
 			cn.WantRead(-1)
 			return true
 		case <-cn.RoleFree():
@@ -119,6 +130,39 @@ func (k *call) wait(ctx context.Context) bool {
 			return false
 		}
 	}
+}
+
+// completed reports whether the call is complete, taking a pooled call's
+// signal if so.
+func (k *call) completed() bool {
+	if k.async {
+		return k.Settled()
+	}
+	select {
+	case <-k.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// doneChan returns the channel that reports completion: a pooled call's
+// signal, or a future's channel, made on first use since most futures'
+// waiters read their reply themselves and never block on it.
+func (k *call) doneChan() chan struct{} {
+	if !k.async {
+		return k.done
+	}
+	k.dmu.Lock()
+	if k.done == nil {
+		k.done = make(chan struct{})
+		if k.fin {
+			close(k.done)
+		}
+	}
+	ch := k.done
+	k.dmu.Unlock()
+	return ch
 }
 
 // Append encodes the request body (conn.Conn calls it under its lock).
@@ -218,9 +262,36 @@ func (k *call) finish() {
 		return
 	}
 	if k.async {
-		close(k.done)
+		if k.passive.CompareAndSwap(1, 2) {
+			k.c.passive.Add(-1)
+		}
+		k.dmu.Lock()
+		k.fin = true
+		if k.done != nil {
+			close(k.done)
+		}
+		k.dmu.Unlock()
 	} else {
 		k.done <- struct{}{}
+	}
+}
+
+// watched records that a future's Done channel is in use: someone may wait
+// on it without reading the connection (as Result and Wait do), so until
+// the reply arrives the connection must not leave it unread for long.
+func (k *call) watched() {
+	if !k.passive.CompareAndSwap(0, 1) {
+		return
+	}
+	k.c.passive.Add(1)
+	if k.Settled() {
+		if k.passive.CompareAndSwap(1, 2) {
+			k.c.passive.Add(-1)
+		}
+		return
+	}
+	if cn := k.cn.Load(); cn != nil {
+		cn.Hurry()
 	}
 }
 

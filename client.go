@@ -43,6 +43,7 @@ type Client struct {
 
 	closeOnce sync.Once
 	closing   atomic.Bool     // Close was called (or a terminal failure)
+	passive   atomic.Int32    // futures waited on through Done (see call.watched)
 	ctx       context.Context // cancelled by Close: the session goroutine stops
 	cancel    context.CancelFunc
 	loopDone  chan struct{}
@@ -199,13 +200,11 @@ func (c *Client) Close() error {
 		c.mu.Unlock()
 		if l := c.live.Load(); l != nil {
 			k := c.newAsyncCall(proto.OpCloseSession, "")
+			k.cn.Store(l.cn)
 			if l.cn.Send(proto.OpCloseSession, nil, k) == nil {
-				t := time.NewTimer(timeout)
-				select {
-				case <-k.done:
-				case <-t.C:
-				}
-				t.Stop()
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				k.wait(ctx)
+				cancel()
 			}
 		}
 		c.cancel()
@@ -337,14 +336,12 @@ func (c *Client) exec(ctx context.Context, k *call) (abandoned bool) {
 	if reader != nil {
 		reader.ReadUntil(ctx, k)
 	}
-	select {
-	case <-k.done:
-		return false
-	case <-ctx.Done():
-		if k.state.CompareAndSwap(callPending, callAbandoned) {
-			return true
-		}
-		<-k.done // completed meanwhile
+	if k.wait(ctx) {
 		return false
 	}
+	if k.state.CompareAndSwap(callPending, callAbandoned) {
+		return true
+	}
+	<-k.done // completed meanwhile
+	return false
 }

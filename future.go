@@ -5,34 +5,42 @@ import "context"
 // Future is the pending result of an asynchronous operation. Operations
 // started from one goroutine while connected are sent, answered and
 // completed in the order they were started.
-type Future[T any] struct {
-	k       *call
-	extract func(*call) (T, error)
-}
+//
+// A Future is its call: starting an operation allocates nothing more.
+type Future[T any] call
+
+func (f *Future[T]) call() *call { return (*call)(f) }
 
 // Done is closed when the result is ready.
-func (f *Future[T]) Done() <-chan struct{} { return f.k.done }
+func (f *Future[T]) Done() <-chan struct{} {
+	k := f.call()
+	k.watched()
+	return k.doneChan()
+}
 
 // Result waits for the operation and returns its result.
 func (f *Future[T]) Result() (T, error) {
-	f.k.wait(context.Background())
-	return f.extract(f.k)
+	k := f.call()
+	k.wait(context.Background())
+	return k.extract.(func(*call) (T, error))(k)
 }
 
 // Wait returns the result, or ctx's error if ctx ends first (the operation
 // itself goes on; its result is still available later).
 func (f *Future[T]) Wait(ctx context.Context) (T, error) {
-	if !f.k.wait(ctx) {
+	k := f.call()
+	if !k.wait(ctx) {
 		var zero T
 		return zero, ctx.Err()
 	}
-	return f.extract(f.k)
+	return k.extract.(func(*call) (T, error))(k)
 }
 
 // start sends an async call and returns its future at once. While
 // disconnected the call waits (bounded by ctx) on a goroutine of its own.
 func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) *Future[T] {
-	f := &Future[T]{k: k, extract: extract}
+	k.extract = extract
+	f := (*Future[T])(k)
 	c := k.c
 	if k.err != nil {
 		k.finish()

@@ -580,14 +580,13 @@ func (c *Client) AddAuth(ctx context.Context, scheme string, auth []byte) error 
 		if l == nil {
 			continue
 		}
+		k.cn.Store(l.cn)
 		if err := l.cn.SendXid(proto.XidAuth, proto.OpAuth, k, k); err != nil {
 			continue
 		}
 		break
 	}
-	select {
-	case <-k.done:
-	case <-ctx.Done():
+	if !k.wait(ctx) {
 		return clientError(proto.OpAuth, "", ctx.Err())
 	}
 	if k.err == nil && k.code == proto.CodeOK {

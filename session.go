@@ -132,6 +132,7 @@ func (c *Client) dial(addr string) (*conn.Conn, error) {
 		MaxPacket: c.opts.maxPacket,
 		Handler:   &c.watches,
 		Logger:    c.log,
+		Takeover:  c.takeover,
 	})
 	return cn, err
 }
@@ -252,4 +253,17 @@ func (c *Client) shutdown() {
 	c.mu.Unlock()
 	c.watches.terminate(cause)
 	c.state.set(Closed)
+}
+
+// takeover tells the connection how soon a free read role must be taken
+// (conn.Config.Takeover): promptly while a future's Done channel is waited
+// on, soon while watches may fire, otherwise not before the next tick.
+func (c *Client) takeover() time.Duration {
+	switch {
+	case c.passive.Load() > 0:
+		return conn.PromptTakeover
+	case c.watches.any():
+		return conn.IdleTakeover
+	}
+	return 0
 }

@@ -3,6 +3,7 @@ package kazoo
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/proto"
@@ -59,7 +60,15 @@ type watchManager struct {
 	mu         sync.Mutex
 	oneShot    map[watchKey][]chan Event
 	persistent map[watchKey][]*Watcher
+	n          atomic.Int32 // len(oneShot) + len(persistent), read without mu
 }
+
+// recount updates m.n after the maps changed (m.mu held).
+func (m *watchManager) recount() { m.n.Store(int32(len(m.oneShot) + len(m.persistent))) }
+
+// any reports whether the session has watches, whose notifications may
+// arrive at any time.
+func (m *watchManager) any() bool { return m.n.Load() > 0 }
 
 func (m *watchManager) init(c *Client) {
 	m.c = c
@@ -92,6 +101,7 @@ func (m *watchManager) registerReply(k *call) {
 	key := watchKey{m.serverPath(k.path), kind}
 	m.mu.Lock()
 	m.oneShot[key] = append(m.oneShot[key], k.wch)
+	m.recount()
 	m.mu.Unlock()
 }
 
@@ -103,6 +113,7 @@ func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
 	e := Event{Type: ev.Type, Path: m.c.stripRoot(ev.Path), Zxid: zxid}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	defer m.recount()
 	fire := func(kind watchKind) {
 		key := watchKey{ev.Path, kind}
 		for _, ch := range m.oneShot[key] {
@@ -143,6 +154,7 @@ func (m *watchManager) remove(path string, kinds []watchKind, typ EventType) {
 	e := Event{Type: typ, Path: path, Zxid: -1}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	defer m.recount()
 	for _, kind := range kinds {
 		key.kind = kind
 		for _, ch := range m.oneShot[key] {
@@ -158,6 +170,7 @@ func (m *watchManager) terminate(err error) {
 	oneShot, persistent := m.oneShot, m.persistent
 	m.oneShot = make(map[watchKey][]chan Event)
 	m.persistent = make(map[watchKey][]*Watcher)
+	m.recount()
 	m.mu.Unlock()
 	for key, chs := range oneShot {
 		for _, ch := range chs {
@@ -278,6 +291,7 @@ func (w *Watcher) Close() error {
 		} else {
 			m.persistent[w.key] = ws
 		}
+		m.recount()
 		m.mu.Unlock()
 		w.q.cancel()
 		if last {
@@ -321,7 +335,11 @@ func (c *Client) AddWatch(ctx context.Context, path string, recursive bool) (*Wa
 	m := &c.watches
 	m.mu.Lock()
 	m.persistent[w.key] = append(m.persistent[w.key], w)
+	m.recount()
 	m.mu.Unlock()
+	if l := c.live.Load(); l != nil {
+		l.cn.Hurry() // its events may come while no one reads
+	}
 	return w, nil
 }
 

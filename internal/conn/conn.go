@@ -55,6 +55,12 @@ type Config struct {
 	MaxPacket int                                                               // largest frame accepted or sent; 0: proto.MaxPacket
 	Handler   Handler
 	Logger    *slog.Logger
+	// Takeover says how soon the background reader must take the read
+	// role once it is left free: PromptTakeover while goroutines wait for
+	// replies without reading (see Conn.Hurry), IdleTakeover while watch
+	// notifications may arrive, 0 when nothing needs it before the
+	// writer's next tick. nil: always IdleTakeover.
+	Takeover func() time.Duration
 }
 
 // Errors a Conn reports.
@@ -95,10 +101,13 @@ type Conn struct {
 	spare    []byte        // the other write buffer, while not in a write
 	wake     chan struct{} // capacity 1: the writer goroutine should flush
 	reading  bool          // a goroutine holds the read role (see read.go)
+	blocked  atomic.Bool   // the role's holder is blocked on the socket (set under mu)
 	rd       reader        // the read state, owned by the read role's holder
 	readWake chan struct{} // capacity 1: the background reader should read
-	idle     *time.Timer   // fires the background reader's idle takeover
-	grace    bool          // the role is free for a future's waiter; idle fires soon
+	idle     *time.Timer   // fires the background reader's takeover (see takeOverAt)
+	born     time.Time     // when the connection began (see now)
+	idleAt   int64         // c.now() when idle fires; 0: not armed
+	takeover int64         // c.now() when the background reader takes the free role
 	wanted   atomic.Int32  // futures' waiters waiting to read (see TryRead)
 	roleFree chan struct{} // capacity 1: the read role was yielded to a waiter
 
@@ -168,6 +177,7 @@ func Dial(ctx context.Context, cfg Config) (*Conn, proto.ConnectResponse, error)
 	c.rd.init(buf)
 	c.interruptFn = c.interrupt
 	c.interrupted = make(chan struct{}, 1)
+	c.born = time.Now()
 	c.idle = time.NewTimer(time.Hour)
 	c.idle.Stop()
 	c.readWake <- struct{}{} // read from the start: notifications, failures
@@ -366,29 +376,26 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call, sync b
 		c.fifo.push(pending{xid, call})
 		c.queued++
 	}
-	// Someone must read the answer: the caller itself if it will wait and
-	// no one reads now, else whoever reads, else the background reader.
-	if !c.reading {
-		switch {
-		case sync:
-			c.reading, reader, c.grace = true, true, false
-		case !c.grace:
-			// During a grace period a future's waiter is about to read
-			// (see ReleaseGrace); otherwise the background reader must.
-			c.wakeReader()
-		}
+	// The caller reads its answer itself if it will wait and no one reads
+	// now. Otherwise whoever waits for it will read, or ask for the role
+	// (see read.go).
+	if sync && !c.reading {
+		c.reading, reader = true, true
 	}
 	if c.writing {
 		c.mu.Unlock() // the goroutine writing now sends it with its next write
 		return reader, nil
 	}
 	if !c.shouldWrite() {
-		// The writer goroutine sends it soon (see shouldWrite). Only the
-		// first deferred request wakes it, to start the linger timer: a
-		// wake-up per request would cost more than the batching saves.
-		first := c.queued == 1
+		// Deferred (see shouldWrite). Whoever reads writes it before it
+		// blocks on the socket (see blockRead), as a single-threaded
+		// pipelined client would. Only a reader already blocked needs the
+		// writer goroutine to bound the wait; the first deferred request
+		// wakes it to start the linger timer (a wake-up per request would
+		// cost more than the batching saves).
+		linger := c.queued == 1 && c.reading && c.blocked.Load()
 		c.mu.Unlock()
-		if first {
+		if linger {
 			c.wakeWriter()
 		}
 		return reader, nil
@@ -517,6 +524,11 @@ func (c *Conn) writeLoop() {
 				_ = c.SendXid(proto.XidPing, proto.OpPing, nil, nil)
 				force = true
 			}
+			c.mu.Lock()
+			if !c.reading { // someone must read the answers, or notice silence
+				c.wakeReader()
+			}
+			c.mu.Unlock()
 		}
 		c.mu.Lock()
 		if c.writing || len(c.wbuf) == 0 {

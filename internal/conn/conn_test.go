@@ -344,6 +344,9 @@ func echoServer(t *testing.T, delay time.Duration, notify <-chan struct{}) strin
 			var h proto.RequestHeader
 			h.Decode(proto.NewDecoder(body))
 			if h.Xid == proto.XidPing {
+				mu.Lock()
+				reply(nc, h.Xid, proto.CodeOK, nil)
+				mu.Unlock()
 				continue
 			}
 			time.Sleep(delay)
@@ -390,12 +393,59 @@ func TestCallerReadsItsOwnReply(t *testing.T) {
 		t.Errorf("only %d of 20 back-to-back calls read their own reply", selfRead)
 	}
 	// Idle: a notification is still delivered (the background reader takes
-	// the role back within idleTakeover).
+	// the role back within IdleTakeover).
 	notify <- struct{}{}
 	select {
 	case <-events.n:
 	case <-time.After(time.Second):
 		t.Fatal("notification not delivered while idle")
+	}
+}
+
+// With no takeover asked for (no watches, no passive waiters), a free read
+// role stays free after a call, and the writer's tick still brings the
+// background reader back: what arrives while idle is read, and a silent
+// server would be noticed.
+func TestIdleReadOnTickWithoutTakeover(t *testing.T) {
+	notify := make(chan struct{})
+	addr := echoServer(t, 0, notify)
+	events := countHandler{make(chan struct{}, 10)}
+	c, _, err := Dial(context.Background(), Config{
+		Addr:     addr,
+		Connect:  proto.ConnectRequest{TimeoutMs: 600}, // ticks every 100 ms
+		Handler:  events,
+		Takeover: func() time.Duration { return 0 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Call until a caller reads its own reply (the background reader reads
+	// at first): it leaves the role free, with nothing armed.
+	for i := 0; ; i++ {
+		r := newResult()
+		reader, err := c.SendSync(proto.OpSync, nil, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reader {
+			c.ReadUntil(context.Background(), r)
+		}
+		if r.wait(t).err != nil {
+			t.Fatal(r.err)
+		}
+		if reader {
+			break
+		}
+		if i == 50 {
+			t.Fatal("no call got the read role")
+		}
+	}
+	notify <- struct{}{}
+	select {
+	case <-events.n:
+	case <-time.After(2 * time.Second):
+		t.Fatal("notification not read while idle")
 	}
 }
 

@@ -12,23 +12,29 @@ import (
 )
 
 // Reading is a role, held by one goroutine at a time: the background
-// reader, or a caller waiting for its own reply. A synchronous caller that
-// finds no one reading reads its reply itself (SendSync, ReadUntil): the
-// reply then wakes the very goroutine that waits for it, as in a
-// single-threaded client, instead of waking a reader goroutine that must in
-// turn wake the caller (on a small machine that second wake-up, a thread
-// woken on another CPU, costs more than the round trip).
+// reader, or a caller waiting for its own reply. A caller that finds no one
+// reading reads its reply itself (SendSync and ReadUntil, or TryRead and
+// ReadFuture): the reply then wakes the very goroutine that waits for it,
+// as in a single-threaded client, instead of waking a reader goroutine that
+// must in turn wake the caller (on a small machine that second wake-up, a
+// thread woken on another CPU, costs more than the round trip).
 //
-// The background reader takes the role whenever requests are pending and
-// no one reads, and, after idleTakeover of silence, to catch notifications
-// and failures while the connection is idle. It gives the role up as soon
-// as nothing is pending, so that the next synchronous call finds it free.
+// Every goroutine waiting for a reply holds the role, or has registered
+// with WantRead (the holder offers it the role when leaving), or waits on a
+// future's Done channel, which Config.Takeover reports. So when the role is
+// left free nobody needs to be woken: the background reader takes it only
+// when requests are pending and their waiters do not read, after a delay
+// that Config.Takeover sets (some watches' notifications may be waiting,
+// or a Done channel), or on the writer's periodic tick, so that a silent
+// server is noticed. Moving a timer at every hand-over would cost a thread
+// wake-up each time: the takeover timer is re-armed lazily (takeOverAt).
 
-// idleTakeover is how long the read role may stay free before the
-// background reader takes it: long enough to span the gap between one
-// synchronous call and the next, short enough not to delay a notification
-// noticeably.
-const idleTakeover = time.Millisecond
+// Takeover delays: PromptTakeover while a goroutine waits for a reply
+// without reading, IdleTakeover while notifications may arrive.
+const (
+	PromptTakeover = 200 * time.Microsecond
+	IdleTakeover   = time.Millisecond
+)
 
 // Settled reports whether a call has been completed; ReadUntil reads until
 // its call is.
@@ -48,9 +54,6 @@ func (r *reader) init(leftover []byte) {
 	r.buf = append(make([]byte, 0, 64<<10), leftover...)
 }
 
-// buffered reports whether a whole frame header's worth is waiting.
-func (r *reader) buffered() bool { return len(r.buf)-r.start >= 4 }
-
 func (c *Conn) wakeReader() {
 	select {
 	case c.readWake <- struct{}{}:
@@ -58,7 +61,8 @@ func (c *Conn) wakeReader() {
 	}
 }
 
-// backgroundReader reads whenever the role is free and reading is needed.
+// backgroundReader reads when the role is free and reading is needed (see
+// Config.Takeover), and on the writer's tick.
 func (c *Conn) backgroundReader() {
 	defer c.wg.Done()
 	for {
@@ -68,14 +72,20 @@ func (c *Conn) backgroundReader() {
 			return
 		case <-c.readWake:
 		case <-c.idle.C:
-		}
-		c.mu.Lock()
-		if c.reading || c.closed {
+			c.mu.Lock()
+			c.idleAt = 0
+			early := !c.reading && !c.closed && c.now() < c.takeover
+			if early { // the role changed hands since the timer was set
+				c.takeOverAt(c.takeover)
+			}
 			c.mu.Unlock()
+			if early {
+				continue
+			}
+		}
+		if !c.TryRead() {
 			continue
 		}
-		c.reading, c.grace = true, false
-		c.mu.Unlock()
 		err := c.read(nil, true)
 		switch {
 		case errors.Is(err, errYield):
@@ -90,48 +100,36 @@ func (c *Conn) backgroundReader() {
 	}
 }
 
-// errYield stops the background reader's read: a future's waiter wants the
-// role.
+// errYield stops the background reader's read: a waiter wants the role.
 var errYield = errors.New("yield the read role")
 
-// ReadUntil reads as the holder of the read role (granted by SendSync)
-// until call is settled or ctx ends, then gives the role up. Whatever else
-// arrives meanwhile is dispatched as usual.
-func (c *Conn) ReadUntil(ctx context.Context, call Settled) {
-	c.readUntil(ctx, call, false)
-}
-
 // TryRead takes the read role if it is free, for a goroutine about to wait
-// for a future's reply; it then must call ReadFuture.
+// for a reply; it then must call ReadUntil. A waiter that finds the role
+// held registers with WantRead, tries once more, and waits for its reply or
+// RoleFree: the holder offers the role when it leaves (the background
+// reader after its current batch).
 func (c *Conn) TryRead() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.reading || c.closed {
 		return false
 	}
-	c.reading, c.grace = true, false
+	c.reading = true
 	return true
 }
 
-// ReadFuture is ReadUntil for a future's waiter: on leaving it keeps the role
-// free for a short grace period instead of waking the background reader,
-// since the waiter is likely to wait for the next future at once (a
-// pipeline that waits for its oldest request). A waiter that finds the
-// role held registers with WantRead; the holder then yields the role
-// (RoleFree) after its current batch.
-func (c *Conn) ReadFuture(ctx context.Context, call Settled) {
-	c.readUntil(ctx, call, true)
-}
-
-// WantRead registers (+1) or unregisters (-1) a future's waiter that wants
-// the read role.
+// WantRead registers (+1) or unregisters (-1) a waiter that wants the read
+// role.
 func (c *Conn) WantRead(delta int32) { c.wanted.Add(delta) }
 
-// RoleFree receives when the read role was yielded to waiting futures;
-// the receiver tries TryRead.
+// RoleFree receives when the read role was offered to waiters; the
+// receiver tries TryRead.
 func (c *Conn) RoleFree() <-chan struct{} { return c.roleFree }
 
-func (c *Conn) readUntil(ctx context.Context, call Settled, grace bool) {
+// ReadUntil reads as the holder of the read role (granted by SendSync or
+// TryRead) until call is settled or ctx ends, then gives the role up.
+// Whatever else arrives meanwhile is dispatched as usual.
+func (c *Conn) ReadUntil(ctx context.Context, call Settled) {
 	var stop func() bool
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, c.interruptFn)
@@ -148,11 +146,7 @@ func (c *Conn) readUntil(ctx context.Context, call Settled, grace bool) {
 		c.fail(err)
 		c.drain()
 	}
-	if grace {
-		c.releaseGrace()
-	} else {
-		c.release()
-	}
+	c.release()
 }
 
 // interrupt wakes the role holder's Read when its context ends (only the
@@ -162,53 +156,86 @@ func (c *Conn) interrupt() {
 	c.interrupted <- struct{}{}
 }
 
-// release gives the read role up, waking the background reader if anything
-// still waits to be read, else arming its idle takeover.
+// release gives the read role up. No one is woken unless a waiter asked
+// for the role (WantRead): the goroutine leaving is likely to come back at
+// once (a pipeline waiting for its oldest future, a loop of calls).
 func (c *Conn) release() {
 	c.mu.Lock()
-	needed := c.fifo.size+c.auths.size > 0 || c.rd.buffered() || c.closed
-	c.reading, c.grace = false, false
-	if needed {
-		c.wakeReader()
-	} else {
-		c.idle.Reset(idleTakeover)
-	}
-	c.mu.Unlock()
-}
-
-// releaseGrace gives the role up for a future's waiter that will likely
-// take it again at once: nobody is woken, and the background reader takes
-// over after graceTakeover unless someone reads first.
-func (c *Conn) releaseGrace() {
-	c.mu.Lock()
 	c.reading = false
-	if c.closed {
+	offer := false
+	switch {
+	case c.closed:
 		c.wakeReader()
-	} else {
-		c.grace = true
-		c.idle.Reset(graceTakeover)
+	case c.wanted.Load() > 0:
+		offer = true
+		c.takeOverAt(c.now() + int64(PromptTakeover))
+	default:
+		c.arm()
 	}
 	c.mu.Unlock()
+	if offer {
+		c.offerRole()
+	}
 }
 
 // yield gives the role to a waiting future (the background reader calls it
 // when WantRead says one waits): the role is offered on roleFree, and the
-// background reader takes it back after graceTakeover if no one does.
+// background reader takes it back soon if no one does.
 func (c *Conn) yield() {
 	c.mu.Lock()
 	c.reading = false
-	c.grace = true
-	c.idle.Reset(graceTakeover)
+	c.takeOverAt(c.now() + int64(PromptTakeover))
 	c.mu.Unlock()
+	c.offerRole()
+}
+
+func (c *Conn) offerRole() {
 	select {
 	case c.roleFree <- struct{}{}:
 	default:
 	}
 }
 
-// graceTakeover bounds how long replies may wait unread while the role is
-// kept free for a future's waiter.
-const graceTakeover = 200 * time.Microsecond
+// arm schedules the background reader's takeover of the free role as
+// Config.Takeover asks (c.mu held).
+func (c *Conn) arm() {
+	d := IdleTakeover
+	if c.cfg.Takeover != nil {
+		d = c.cfg.Takeover()
+	}
+	if d > 0 {
+		c.takeOverAt(c.now() + int64(d))
+	}
+}
+
+// Hurry makes the background reader take a free read role at once: a
+// goroutine starts waiting for a reply without reading (a future's Done
+// channel), or a watch was set outside the read path.
+func (c *Conn) Hurry() {
+	c.mu.Lock()
+	if !c.reading && !c.closed {
+		c.wakeReader()
+	}
+	c.mu.Unlock()
+}
+
+// now is a monotonic clock reading, in nanoseconds since the connection
+// began: wall-clock jumps must not move a takeover.
+func (c *Conn) now() int64 { return int64(time.Since(c.born)) }
+
+// takeOverAt makes the background reader take the free read role at the
+// given time (c.mu held). The timer is moved only when it must fire
+// earlier: the role changes hands far more often than the timer needs to
+// fire, and moving a timer can cost a thread wake-up. A timer that fires
+// while the role is held, or before the time, is re-armed lazily.
+func (c *Conn) takeOverAt(at int64) {
+	c.takeover = at
+	if c.idleAt != 0 && c.idleAt <= at {
+		return
+	}
+	c.idleAt = at
+	c.idle.Reset(time.Duration(at - c.now()))
+}
 
 // drain fails every pending call with the connection's cause; the
 // connection has ended.
@@ -261,7 +288,9 @@ func (c *Conn) read(call Settled, untilIdle bool) error {
 			r.deadline = now.Add(c.readTimeout)
 			_ = c.nc.SetReadDeadline(r.deadline)
 		}
+		c.blockRead()
 		n, err := c.nc.Read(r.buf[len(r.buf):cap(r.buf)])
+		c.blocked.Store(false)
 		if n > 0 {
 			r.buf = r.buf[:len(r.buf)+n]
 			c.lastRecv.Store(time.Now().UnixNano())
@@ -282,7 +311,6 @@ func (c *Conn) read(call Settled, untilIdle bool) error {
 // dispatchBuffered dispatches every complete frame in the read buffer.
 func (c *Conn) dispatchBuffered() error {
 	r := &c.rd
-	dispatched := false
 	for {
 		avail := r.buf[r.start:]
 		if len(avail) < 4 {
@@ -310,18 +338,28 @@ func (c *Conn) dispatchBuffered() error {
 		if err := c.dispatch(&r.hdr, body, &r.d, &r.ev); err != nil {
 			return err
 		}
-		dispatched = true
-	}
-	if dispatched {
-		// Replies shrank what is in flight: queued requests may be due.
-		c.mu.Lock()
-		due := c.queued > 0 && !c.writing && c.shouldWrite()
-		c.mu.Unlock()
-		if due {
-			c.wakeWriter()
-		}
 	}
 	return nil
+}
+
+// blockRead prepares the role's holder to block on the socket: it first
+// writes the requests deferred while it dispatched replies (they waited for
+// those replies; see shouldWrite), so that the pipeline stays full at the
+// cost of one write per batch of replies, and no other goroutine is woken
+// to write them.
+func (c *Conn) blockRead() {
+	c.mu.Lock()
+	if c.queued > 0 && !c.writing && !c.closed {
+		c.writing = true
+		c.mu.Unlock()
+		c.flush(directRounds)
+		c.mu.Lock()
+	}
+	c.blocked.Store(true)
+	if c.queued > 0 && !c.writing {
+		c.wakeWriter() // queued during that write: bound its wait
+	}
+	c.mu.Unlock()
 }
 
 func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, ev *proto.WatcherEvent) error {
