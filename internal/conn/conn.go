@@ -89,27 +89,28 @@ type Conn struct {
 	readTimeout  time.Duration
 	pingInterval time.Duration
 
-	mu       sync.Mutex
-	closed   bool
-	err      error
-	xid      int32
-	wbuf     []byte
-	fifo     ring
-	auths    ring
-	writing  bool          // a goroutine is writing wbuf out (see flush)
-	queued   int           // requests in wbuf (FIFO or auth), not yet written
-	spare    []byte        // the other write buffer, while not in a write
-	wake     chan struct{} // capacity 1: the writer goroutine should flush
-	reading  bool          // a goroutine holds the read role (see read.go)
-	blocked  atomic.Bool   // the role's holder is blocked on the socket (set under mu)
-	rd       reader        // the read state, owned by the read role's holder
-	readWake chan struct{} // capacity 1: the background reader should read
-	idle     *time.Timer   // fires the background reader's takeover (see takeOverAt)
-	born     time.Time     // when the connection began (see now)
-	idleAt   int64         // c.now() when idle fires; 0: not armed
-	takeover int64         // c.now() when the background reader takes the free role
-	wanted   atomic.Int32  // futures' waiters waiting to read (see TryRead)
-	roleFree chan struct{} // capacity 1: the read role was yielded to a waiter
+	mu        sync.Mutex
+	closed    bool
+	err       error
+	xid       int32
+	wbuf      []byte
+	fifo      ring
+	auths     ring
+	writing   bool          // a goroutine is writing wbuf out (see flush)
+	wdeadline time.Time     // the socket's write deadline, owned by the writing goroutine
+	queued    int           // requests in wbuf (FIFO or auth), not yet written
+	spare     []byte        // the other write buffer, while not in a write
+	wake      chan struct{} // capacity 1: the writer goroutine should flush
+	reading   bool          // a goroutine holds the read role (see read.go)
+	blocked   atomic.Bool   // the role's holder is blocked on the socket (set under mu)
+	rd        reader        // the read state, owned by the read role's holder
+	readWake  chan struct{} // capacity 1: the background reader should read
+	idle      *time.Timer   // fires the background reader's takeover (see takeOverAt)
+	born      time.Time     // when the connection began (see now)
+	idleAt    int64         // c.now() when idle fires; 0: not armed
+	takeover  int64         // c.now() when the background reader takes the free role
+	wanted    atomic.Int32  // futures' waiters waiting to read (see TryRead)
+	roleFree  chan struct{} // capacity 1: the read role was yielded to a waiter
 
 	interruptFn func()        // c.interrupt, made once
 	interrupted chan struct{} // capacity 1: interrupt has run
@@ -464,7 +465,9 @@ func (c *Conn) flush(rounds int) {
 		c.spare = nil
 		c.mu.Unlock()
 
-		_ = c.nc.SetWriteDeadline(time.Now().Add(c.readTimeout))
+		if renew(&c.wdeadline, c.readTimeout) {
+			_ = c.nc.SetWriteDeadline(c.wdeadline)
+		}
 		_, err := c.nc.Write(buf)
 		c.lastSend.Store(time.Now().UnixNano())
 		if cap(buf) > 1<<20 { // do not hold on to a burst's buffer forever
@@ -477,6 +480,19 @@ func (c *Conn) flush(rounds int) {
 			c.fail(fmt.Errorf("write: %w", err))
 		}
 	}
+}
+
+// renew moves a socket deadline to timeout from now, reporting whether it
+// moved. Moving it costs a timer update, which may wake a thread: it moves
+// only once a quarter of the timeout has passed, so a deadline is between
+// 3/4 and 1 timeout away.
+func renew(deadline *time.Time, timeout time.Duration) bool {
+	now := time.Now()
+	if now.Add(timeout).Sub(*deadline) <= timeout/4 {
+		return false
+	}
+	*deadline = now.Add(timeout)
+	return true
 }
 
 // Close ends the connection; queued calls fail with ErrClosed. It waits for

@@ -278,14 +278,12 @@ func (c *Conn) read(call Settled, untilIdle bool) error {
 				return nil
 			}
 		}
-		// Compact, then read more. Moving the deadline costs a timer
-		// update: do it only when a quarter of the read timeout passed.
+		// Compact, then read more.
 		if r.start > 0 {
 			m := copy(r.buf, r.buf[r.start:])
 			r.buf, r.start = r.buf[:m], 0
 		}
-		if now := time.Now(); now.Add(c.readTimeout).Sub(r.deadline) > c.readTimeout/4 {
-			r.deadline = now.Add(c.readTimeout)
+		if renew(&r.deadline, c.readTimeout) {
 			_ = c.nc.SetReadDeadline(r.deadline)
 		}
 		c.blockRead()
