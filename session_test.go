@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -409,6 +411,45 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 30s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A server behind the last zxid the client has seen refuses the session
+// ("client must try another server"): the client must move on and resume
+// its session elsewhere, not take the refusal for an expiry.
+func TestServerBehindLastZxidIsSkipped(t *testing.T) {
+	ahead, behind := zktest.StartServer(t), zktest.StartServer(t)
+	if err := behind.Stop(); err != nil { // the session starts on ahead
+		t.Fatal(err)
+	}
+	proxy := zktest.NewProxy(t, ahead.Addr())
+	c := connectTo(t, proxy.Addr()+","+behind.Addr(), kazoo.WithSessionTimeout(10*time.Second))
+	ctx := testCtx(t)
+	for i := range 20 { // ahead's zxid moves well past behind's
+		if _, _, err := c.Create(ctx, fmt.Sprintf("/n%d", i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := behind.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sub := c.SubscribeStates()
+	defer sub.Stop()
+	id := c.SessionID()
+	proxy.Blackhole()
+	proxy.ResetAll()
+	waitState(t, sub, kazoo.Suspended, 5*time.Second)
+	waitFor(t, func() bool {
+		log, _ := os.ReadFile(behind.LogPath())
+		return bytes.Contains(log, []byte("as it has seen zxid"))
+	})
+	proxy.Heal()
+	waitState(t, sub, kazoo.Connected, 20*time.Second)
+	if c.SessionID() != id {
+		t.Fatalf("session changed from %x to %x", id, c.SessionID())
+	}
+	if _, _, err := c.Get(ctx, "/n19"); err != nil {
+		t.Fatal(err)
 	}
 }
 
