@@ -54,11 +54,7 @@ func TestOperationsWaitForReconnect(t *testing.T) {
 	proxy := zktest.NewProxy(t, srv.Addr())
 	c := connectTo(t, proxy.Addr()+zktest.Shared(t).Chroot(t)[len(srv.Addr()):], kazoo.WithSessionTimeout(3*time.Second))
 	ctx := testCtx(t)
-	sub := c.SubscribeStates()
-	defer sub.Stop()
-	proxy.Blackhole()
-	proxy.ResetAll()
-	waitState(t, sub, kazoo.Suspended, 5*time.Second)
+	cutOff(t, c, proxy)
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := c.Create(ctx, "/while-suspended", nil)
@@ -107,12 +103,8 @@ func TestWatchesSurviveReconnect(t *testing.T) {
 		defer tree.Close()
 	}
 
-	sub := c.SubscribeStates()
-	defer sub.Stop()
 	id := c.SessionID()
-	proxy.Blackhole()
-	proxy.ResetAll()
-	waitState(t, sub, kazoo.Suspended, 5*time.Second)
+	sub := cutOff(t, c, proxy)
 	// Change everything while the client cannot hear.
 	if _, err := other.Set(ctx, "/data", []byte("x"), kazoo.AnyVersion); err != nil {
 		t.Fatal(err)
@@ -402,6 +394,19 @@ func TestFailoverInEnsemble(t *testing.T) {
 	}
 }
 
+// cutOff partitions the client from the server behind proxy, breaking its
+// connection, and returns once the client is Suspended; the subscription
+// sees what follows.
+func cutOff(t *testing.T, c *kazoo.Client, proxy *zktest.Proxy) *kazoo.StateSubscription {
+	t.Helper()
+	sub := c.SubscribeStates()
+	t.Cleanup(sub.Stop)
+	proxy.Blackhole()
+	proxy.ResetAll()
+	waitState(t, sub, kazoo.Suspended, 5*time.Second)
+	return sub
+}
+
 // waitFor polls cond until it holds, failing the test after 30s.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
@@ -433,12 +438,8 @@ func TestServerBehindLastZxidIsSkipped(t *testing.T) {
 	if err := behind.Start(); err != nil {
 		t.Fatal(err)
 	}
-	sub := c.SubscribeStates()
-	defer sub.Stop()
 	id := c.SessionID()
-	proxy.Blackhole()
-	proxy.ResetAll()
-	waitState(t, sub, kazoo.Suspended, 5*time.Second)
+	sub := cutOff(t, c, proxy)
 	waitFor(t, func() bool {
 		log, _ := os.ReadFile(behind.LogPath())
 		return bytes.Contains(log, []byte("as it has seen zxid"))
