@@ -66,45 +66,57 @@ type opInfo struct {
 	since Version
 }
 
-var opInfos = map[Op]opInfo{
-	OpNotification:         {"notification", Version{3, 3, 0}},
-	OpCreate:               {"create", Version{3, 3, 0}},
-	OpDelete:               {"delete", Version{3, 3, 0}},
-	OpExists:               {"exists", Version{3, 3, 0}},
-	OpGetData:              {"getData", Version{3, 3, 0}},
-	OpSetData:              {"setData", Version{3, 3, 0}},
-	OpGetACL:               {"getACL", Version{3, 3, 0}},
-	OpSetACL:               {"setACL", Version{3, 3, 0}},
-	OpGetChildren:          {"getChildren", Version{3, 3, 0}},
-	OpSync:                 {"sync", Version{3, 3, 0}},
-	OpPing:                 {"ping", Version{3, 3, 0}},
-	OpGetChildren2:         {"getChildren2", Version{3, 3, 0}},
-	OpCheck:                {"check", Version{3, 4, 0}},
-	OpMulti:                {"multi", Version{3, 4, 0}},
-	OpCreate2:              {"create2", Version{3, 5, 0}},
-	OpReconfig:             {"reconfig", Version{3, 5, 0}},
-	OpCheckWatches:         {"checkWatches", Version{3, 5, 0}},
-	OpRemoveWatches:        {"removeWatches", Version{3, 5, 0}},
-	OpCreateContainer:      {"createContainer", Version{3, 5, 1}},
-	OpDeleteContainer:      {"deleteContainer", Version{3, 5, 1}},
-	OpCreateTTL:            {"createTTL", Version{3, 5, 3}},
-	OpMultiRead:            {"multiRead", Version{3, 6, 0}},
-	OpAuth:                 {"auth", Version{3, 3, 0}},
-	OpSetWatches:           {"setWatches", Version{3, 3, 0}},
-	OpSASL:                 {"sasl", Version{3, 4, 0}},
-	OpGetEphemerals:        {"getEphemerals", Version{3, 6, 0}},
-	OpGetAllChildrenNumber: {"getAllChildrenNumber", Version{3, 6, 0}},
-	OpSetWatches2:          {"setWatches2", Version{3, 6, 0}},
-	OpAddWatch:             {"addWatch", Version{3, 6, 0}},
-	OpWhoAmI:               {"whoAmI", Version{3, 7, 0}},
-	OpCreateSession:        {"createSession", Version{3, 3, 0}},
-	OpCloseSession:         {"closeSession", Version{3, 3, 0}},
-	OpError:                {"error", Version{3, 4, 0}},
+// opInfos is indexed by the opcode (see info); every call looks its op up,
+// so it is an array rather than a map.
+var opInfos = [...]opInfo{
+	OpNotification - opMin:         {"notification", Version{3, 3, 0}},
+	OpCreate - opMin:               {"create", Version{3, 3, 0}},
+	OpDelete - opMin:               {"delete", Version{3, 3, 0}},
+	OpExists - opMin:               {"exists", Version{3, 3, 0}},
+	OpGetData - opMin:              {"getData", Version{3, 3, 0}},
+	OpSetData - opMin:              {"setData", Version{3, 3, 0}},
+	OpGetACL - opMin:               {"getACL", Version{3, 3, 0}},
+	OpSetACL - opMin:               {"setACL", Version{3, 3, 0}},
+	OpGetChildren - opMin:          {"getChildren", Version{3, 3, 0}},
+	OpSync - opMin:                 {"sync", Version{3, 3, 0}},
+	OpPing - opMin:                 {"ping", Version{3, 3, 0}},
+	OpGetChildren2 - opMin:         {"getChildren2", Version{3, 3, 0}},
+	OpCheck - opMin:                {"check", Version{3, 4, 0}},
+	OpMulti - opMin:                {"multi", Version{3, 4, 0}},
+	OpCreate2 - opMin:              {"create2", Version{3, 5, 0}},
+	OpReconfig - opMin:             {"reconfig", Version{3, 5, 0}},
+	OpCheckWatches - opMin:         {"checkWatches", Version{3, 5, 0}},
+	OpRemoveWatches - opMin:        {"removeWatches", Version{3, 5, 0}},
+	OpCreateContainer - opMin:      {"createContainer", Version{3, 5, 1}},
+	OpDeleteContainer - opMin:      {"deleteContainer", Version{3, 5, 1}},
+	OpCreateTTL - opMin:            {"createTTL", Version{3, 5, 3}},
+	OpMultiRead - opMin:            {"multiRead", Version{3, 6, 0}},
+	OpAuth - opMin:                 {"auth", Version{3, 3, 0}},
+	OpSetWatches - opMin:           {"setWatches", Version{3, 3, 0}},
+	OpSASL - opMin:                 {"sasl", Version{3, 4, 0}},
+	OpGetEphemerals - opMin:        {"getEphemerals", Version{3, 6, 0}},
+	OpGetAllChildrenNumber - opMin: {"getAllChildrenNumber", Version{3, 6, 0}},
+	OpSetWatches2 - opMin:          {"setWatches2", Version{3, 6, 0}},
+	OpAddWatch - opMin:             {"addWatch", Version{3, 6, 0}},
+	OpWhoAmI - opMin:               {"whoAmI", Version{3, 7, 0}},
+	OpCreateSession - opMin:        {"createSession", Version{3, 3, 0}},
+	OpCloseSession - opMin:         {"closeSession", Version{3, 3, 0}},
+	OpError - opMin:                {"error", Version{3, 4, 0}},
+}
+
+// opMin is the lowest opcode (closeSession).
+const opMin = OpCloseSession
+
+func (o Op) info() (opInfo, bool) {
+	if o < opMin || int(o-opMin) >= len(opInfos) || opInfos[o-opMin].name == "" {
+		return opInfo{}, false
+	}
+	return opInfos[o-opMin], true
 }
 
 // String returns the opcode's name as ZooKeeper spells it, e.g. "getData".
 func (o Op) String() string {
-	if i, ok := opInfos[o]; ok {
+	if i, ok := o.info(); ok {
 		return i.name
 	}
 	return "op(" + strconv.Itoa(int(o)) + ")"
@@ -113,7 +125,7 @@ func (o Op) String() string {
 // Since returns the first server release that understands o, and false for
 // an unknown opcode.
 func (o Op) Since() (Version, bool) {
-	i, ok := opInfos[o]
+	i, ok := o.info()
 	return i.since, ok
 }
 
