@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI smoke test of the benchmark suite: every client runs every workload
-# once, with tiny counts (well under a minute once the workers are built).
+# once, with tiny counts (well under a minute once the workers are built),
+# and sidebyside runs a few bursts.
 # It fails only when a client errors or the suite cannot run (zkbench exits
 # non-zero then), never because of a timing: on a shared CI machine timings
 # mean nothing.
@@ -11,4 +12,5 @@ trap 'rm -rf "$out"' EXIT
 go vet ./...
 go test ./...
 go run ./cmd/zkbench -quick -out "$out/smoke.json" "$@"
+go run ./cmd/sidebyside -seq 50 -bursts 2 -ops 200 >/dev/null
 echo "bench smoke: every client ran every workload without error"

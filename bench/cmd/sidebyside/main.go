@@ -1,0 +1,186 @@
+// Command sidebyside compares the Go clients in one process, in short
+// alternating bursts, so that the machine's noise (other tenants of a
+// shared machine move throughput by tens of percent from one second to the
+// next) falls on every client alike. zkbench compares clients run after one
+// another in processes of their own; this is its sharper, narrower
+// counterpart for the three targets that compare kazoo for Go with the
+// minimal client and with go-zookeeper:
+//
+//   - the sequential Get round trip: every client's Gets interleave, one
+//     call each in turn, and the medians are compared;
+//   - pipelined Gets at 16 and 256 in flight: each burst runs every client
+//     once, in an order that rotates, and the medians of the per-burst
+//     ratios of operations per second and of CPU per operation (the
+//     process's user + system time over the burst; one client runs at a
+//     time) are reported.
+//
+// Run it from the bench directory:
+//
+//	go run ./cmd/sidebyside            # starts ZooKeeper through zktest
+//	go run ./cmd/sidebyside -addr HOST:PORT
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/bench/internal/goclients"
+	"github.com/kazoo-go/kazoo/bench/internal/workload"
+	"github.com/kazoo-go/kazoo/zktest"
+)
+
+const path = "/sidebyside"
+
+func main() {
+	addr := flag.String("addr", "", "a running server (default: start one through zktest)")
+	seq := flag.Int("seq", 10000, "sequential Gets per client")
+	bursts := flag.Int("bursts", 15, "bursts per pipelined workload")
+	ops := flag.Int("ops", 4000, "Gets per client and burst")
+	flag.Parse()
+	log.SetFlags(0)
+	if *addr == "" {
+		srv, err := zktest.Start()
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer srv.Close()
+		*addr = srv.Addr()
+	}
+	if err := setup(*addr); err != nil {
+		log.Fatal(err)
+	}
+
+	names := []string{goclients.OursSync, goclients.OursAsync, goclients.GoZK, goclients.Raw}
+	runners := map[string]workload.Runner{}
+	for _, n := range names {
+		r, err := goclients.Dialers[n](*addr)
+		if err != nil {
+			log.Fatalf("%s: %v", n, err)
+		}
+		defer r.Close()
+		runners[n] = r
+	}
+	budget := workload.NewBudget(time.Hour)
+
+	// Warm up every client and the server.
+	for _, n := range names {
+		if _, err := runners[n].Read(budget, path, 2000, 16); err != nil {
+			log.Fatalf("%s: %v", n, err)
+		}
+	}
+
+	fmt.Printf("## Side by side in one process (sidebyside, %s)\n\n", *addr)
+	seqClients := []string{goclients.OursSync, goclients.GoZK, goclients.Raw}
+	p50 := sequential(budget, runners, seqClients, *seq)
+	fmt.Printf("Sequential Get, %d calls per client, interleaved one by one:\n\n", *seq)
+	fmt.Println("| client | median µs | ÷ ours-sync |")
+	fmt.Println("|---|---:|---:|")
+	for _, n := range seqClients {
+		fmt.Printf("| %s | %.1f | %.2f× |\n", n, us(p50[n]), float64(p50[n])/float64(p50[goclients.OursSync]))
+	}
+
+	pipeClients := []string{goclients.OursAsync, goclients.OursSync, goclients.GoZK, goclients.Raw}
+	for _, inflight := range []int{16, 256} {
+		res := pipelined(budget, runners, pipeClients, inflight, *bursts, *ops)
+		fmt.Printf("\nGets with %d in flight, %d bursts of %d Gets per client; medians over the bursts, ratios taken within each burst:\n\n", inflight, *bursts, *ops)
+		fmt.Println("| client | ops/s | ÷ ours-async | CPU µs/op | CPU ÷ ours-async |")
+		fmt.Println("|---|---:|---:|---:|---:|")
+		for _, n := range pipeClients {
+			r := res[n]
+			fmt.Printf("| %s | %.0f | %.2f× | %.1f | %.2f× |\n", n, median(r.opsPerSec), median(r.opsRatio), median(r.cpuPerOp), median(r.cpuRatio))
+		}
+	}
+}
+
+// setup creates the node every client reads.
+func setup(addr string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := kazoo.Connect(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, _, err := c.Create(ctx, path, make([]byte, 100)); err != nil && !errors.Is(err, kazoo.ErrNodeExists) {
+		return err
+	}
+	return nil
+}
+
+// sequential interleaves the clients' Gets one call at a time and returns
+// each client's median latency.
+func sequential(b *workload.Budget, runners map[string]workload.Runner, names []string, n int) map[string]time.Duration {
+	lat := map[string][]time.Duration{}
+	one := make([]time.Duration, 1)
+	for range n {
+		for _, name := range names {
+			if _, err := runners[name].SeqGet(b, path, one); err != nil {
+				log.Fatalf("%s: %v", name, err)
+			}
+			lat[name] = append(lat[name], one[0])
+		}
+	}
+	p50 := map[string]time.Duration{}
+	for name, l := range lat {
+		slices.Sort(l)
+		p50[name] = l[len(l)/2]
+	}
+	return p50
+}
+
+type pipeResult struct {
+	opsPerSec, cpuPerOp, opsRatio, cpuRatio []float64
+}
+
+// pipelined runs bursts in which every client reads ops Gets with inflight
+// in flight, in a rotating order, and collects per-burst numbers and ratios
+// to the first client.
+func pipelined(b *workload.Budget, runners map[string]workload.Runner, names []string, inflight, bursts, ops int) map[string]*pipeResult {
+	res := map[string]*pipeResult{}
+	for _, n := range names {
+		res[n] = &pipeResult{}
+	}
+	for i := range bursts {
+		rate, cpu := map[string]float64{}, map[string]float64{}
+		for j := range names {
+			name := names[(i+j)%len(names)]
+			c0 := cpuTime()
+			t0 := time.Now()
+			if _, err := runners[name].Read(b, path, ops, inflight); err != nil {
+				log.Fatalf("%s: %v", name, err)
+			}
+			rate[name] = float64(ops) / time.Since(t0).Seconds()
+			cpu[name] = float64((cpuTime() - c0).Microseconds()) / float64(ops)
+		}
+		base := names[0]
+		for _, n := range names {
+			r := res[n]
+			r.opsPerSec = append(r.opsPerSec, rate[n])
+			r.cpuPerOp = append(r.cpuPerOp, cpu[n])
+			r.opsRatio = append(r.opsRatio, rate[n]/rate[base])
+			r.cpuRatio = append(r.cpuRatio, cpu[n]/cpu[base])
+		}
+	}
+	return res
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
