@@ -102,6 +102,11 @@ func (k *call) wait(ctx context.Context) bool {
 		}
 		cn := k.cn.Load()
 		if cn == nil {
+			// Not sent yet (disconnected): whoever sends it cannot know
+			// we wait, so wait as a Done channel does (see watched).
+			if k.async {
+				k.watched()
+			}
 			select {
 			case <-k.doneChan():
 				return true
@@ -276,9 +281,10 @@ func (k *call) finish() {
 	}
 }
 
-// watched records that a future's Done channel is in use: someone may wait
-// on it without reading the connection (as Result and Wait do), so until
-// the reply arrives the connection must not leave it unread for long.
+// watched records that someone waits for a future without reading the
+// connection (on its Done channel, or for it to be sent), unlike Result and
+// Wait, which read: until the reply arrives, the connection must not leave
+// it unread for long.
 func (k *call) watched() {
 	if !k.passive.CompareAndSwap(0, 1) {
 		return

@@ -56,6 +56,8 @@ func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) 
 	go func() {
 		if _, err := c.send(ctx, k, false); err != nil {
 			k.fail(err)
+		} else if k.passive.Load() == 1 {
+			k.cn.Load().Hurry() // someone waits without reading (see call.watched)
 		}
 	}()
 	return f

@@ -394,6 +394,36 @@ func TestFailoverInEnsemble(t *testing.T) {
 	}
 }
 
+// A future started while disconnected is sent once the connection is back;
+// a goroutine already waiting for it must not depend on anyone else reading.
+func TestFutureStartedWhileDisconnected(t *testing.T) {
+	srv := zktest.Shared(t)
+	proxy := zktest.NewProxy(t, srv.Addr())
+	c := connectTo(t, proxy.Addr()+zktest.Shared(t).Chroot(t)[len(srv.Addr()):], kazoo.WithSessionTimeout(10*time.Second))
+	ctx := testCtx(t)
+	if _, _, err := c.Create(ctx, "/n", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	// Replayed credentials give the connection something to read first.
+	if err := c.AddAuth(ctx, "digest", []byte("bob:pw")); err != nil {
+		t.Fatal(err)
+	}
+	sub := cutOff(t, c, proxy)
+	f := c.GetAsync(ctx, "/n")
+	got := make(chan error, 1)
+	go func() { _, err := f.Result(); got <- err }()
+	proxy.Heal()
+	waitState(t, sub, kazoo.Connected, 10*time.Second)
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Second): // the writer's tick comes every 1.7 s
+		t.Fatal("Result still waiting a second after the reconnect")
+	}
+}
+
 // cutOff partitions the client from the server behind proxy, breaking its
 // connection, and returns once the client is Suspended; the subscription
 // sees what follows.
