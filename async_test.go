@@ -77,6 +77,38 @@ func TestAbandonedPipelineLeavesNoWaiterStuck(t *testing.T) {
 	}
 }
 
+// Requests started and never waited for still go out promptly: a request
+// queued behind others in flight, while no one reads, is not left for the
+// connection's next tick (seconds away with this session timeout).
+func TestFireAndForgetIsSentPromptly(t *testing.T) {
+	root := zktest.Shared(t).Chroot(t)
+	c := connectTo(t, root, kazoo.WithSessionTimeout(30*time.Second))
+	ctx := testCtx(t)
+	if _, _, err := c.Exists(ctx, "/"); err != nil { // leaves the read role free
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		c.CreateAsync(ctx, fmt.Sprintf("/n%d", i), nil)
+	}
+	other := connectTo(t, root)
+	deadline := time.Now().Add(time.Second)
+	for i := range 5 {
+		for {
+			ok, _, err := other.Exists(ctx, fmt.Sprintf("/n%d", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/n%d not created a second after CreateAsync", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
 func TestAsyncOperations(t *testing.T) {
 	c, ctx := connect(t), testCtx(t)
 	created := make([]*kazoo.Future[kazoo.CreateResult], 20)

@@ -108,7 +108,7 @@ type Conn struct {
 	idle      *time.Timer   // fires the background reader's takeover (see takeOverAt)
 	born      time.Time     // when the connection began (see now)
 	idleAt    int64         // c.now() when idle fires; 0: not armed
-	takeover  int64         // c.now() when the background reader takes the free role
+	takeover  int64         // c.now() when the background reader takes the role if free; 0: no need
 	wanted    atomic.Int32  // futures' waiters waiting to read (see TryRead)
 	roleFree  chan struct{} // capacity 1: the read role was yielded to a waiter
 
@@ -381,7 +381,8 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call, sync b
 	// now. Otherwise whoever waits for it will read, or ask for the role
 	// (see read.go).
 	if sync && !c.reading {
-		c.reading, reader = true, true
+		c.take()
+		reader = true
 	}
 	if c.writing {
 		c.mu.Unlock() // the goroutine writing now sends it with its next write
@@ -390,11 +391,19 @@ func (c *Conn) send(xid int32, op proto.Op, body proto.Record, call Call, sync b
 	if !c.shouldWrite() {
 		// Deferred (see shouldWrite). Whoever reads writes it before it
 		// blocks on the socket (see blockRead), as a single-threaded
-		// pipelined client would. Only a reader already blocked needs the
-		// writer goroutine to bound the wait; the first deferred request
-		// wakes it to start the linger timer (a wake-up per request would
-		// cost more than the batching saves).
-		linger := c.queued == 1 && c.reading && c.blocked.Load()
+		// pipelined client would, so the wait is bounded without waking
+		// anyone in the common case: a reader already blocked has the
+		// writer goroutine start the linger timer (the first deferred
+		// request wakes it), and a free role is taken by the background
+		// reader after freeLinger unless someone reads first (a
+		// pipeline's goroutine, waiting for its next future).
+		linger := false
+		switch {
+		case !c.reading:
+			c.takeOverAt(c.now() + int64(freeLinger))
+		case c.blocked.Load():
+			linger = c.queued == 1
+		}
 		c.mu.Unlock()
 		if linger {
 			c.wakeWriter()
@@ -423,9 +432,17 @@ func (c *Conn) shouldWrite() bool {
 // long enough to cover a loaded server's write round trip (several
 // milliseconds at 64 writes in flight), so that writes batch as well as
 // reads do; a lone request never waits.
+//
+// While no one reads, a deferred request waits at most freeLinger for the
+// background reader to take the role and write it. The goroutine that just
+// left the role usually comes back within microseconds to wait for its next
+// reply (and writes it then); the timer that bounds the wait costs a thread
+// wake-up whenever it fires or must be moved, so this bound is set long
+// enough for that to happen at most a hundred times a second.
 const (
 	lingerBytes = 64 << 10
 	lingerMax   = 2 * time.Millisecond
+	freeLinger  = 10 * time.Millisecond
 )
 
 func (c *Conn) wakeWriter() {

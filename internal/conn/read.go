@@ -74,12 +74,13 @@ func (c *Conn) backgroundReader() {
 		case <-c.idle.C:
 			c.mu.Lock()
 			c.idleAt = 0
-			early := !c.reading && !c.closed && c.now() < c.takeover
-			if early { // the role changed hands since the timer was set
+			due := !c.reading && !c.closed && c.takeover != 0
+			if due && c.now() < c.takeover { // asked again since it was set
 				c.takeOverAt(c.takeover)
+				due = false
 			}
 			c.mu.Unlock()
-			if early {
+			if !due {
 				continue
 			}
 		}
@@ -114,8 +115,15 @@ func (c *Conn) TryRead() bool {
 	if c.reading || c.closed {
 		return false
 	}
-	c.reading = true
+	c.take()
 	return true
+}
+
+// take gives the read role to the caller (c.mu held): whatever a takeover
+// was asked for, the new holder reads (and writes what is queued).
+func (c *Conn) take() {
+	c.reading = true
+	c.takeover = 0
 }
 
 // WantRead registers (+1) or unregisters (-1) a waiter that wants the read
@@ -223,18 +231,21 @@ func (c *Conn) Hurry() {
 // began: wall-clock jumps must not move a takeover.
 func (c *Conn) now() int64 { return int64(time.Since(c.born)) }
 
-// takeOverAt makes the background reader take the free read role at the
-// given time (c.mu held). The timer is moved only when it must fire
+// takeOverAt makes the background reader take the read role at the given
+// time if it is still free then (c.mu held); the earliest request wins
+// until someone takes the role. The timer is moved only when it must fire
 // earlier: the role changes hands far more often than the timer needs to
 // fire, and moving a timer can cost a thread wake-up. A timer that fires
-// while the role is held, or before the time, is re-armed lazily.
+// while the role is held, or too early, is ignored or re-armed.
 func (c *Conn) takeOverAt(at int64) {
-	c.takeover = at
-	if c.idleAt != 0 && c.idleAt <= at {
+	if c.takeover == 0 || at < c.takeover {
+		c.takeover = at
+	}
+	if c.idleAt != 0 && c.idleAt <= c.takeover {
 		return
 	}
-	c.idleAt = at
-	c.idle.Reset(time.Duration(at - c.now()))
+	c.idleAt = c.takeover
+	c.idle.Reset(time.Duration(c.takeover - c.now()))
 }
 
 // drain fails every pending call with the connection's cause; the
