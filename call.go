@@ -114,25 +114,25 @@ func (k *call) wait(ctx context.Context) bool {
 				return false
 			}
 		}
-		if cn.TryRead() {
-			cn.ReadUntil(ctx, k)
-			continue
-		}
+		// Ask for the role before trying to take it: a holder leaving
+		// meanwhile then either sees the request or leaves the role free.
 		cn.WantRead(1)
-		if cn.TryRead() { // released meanwhile, before it saw our request
+		if cn.TryRead() {
 			cn.WantRead(-1)
 			cn.ReadUntil(ctx, k)
 			continue
 		}
+		done, stop := false, false
 		select {
 		case <-k.doneChan():
-			cn.WantRead(-1)
-			return true
+			done, stop = true, true
 		case <-cn.RoleFree():
-			cn.WantRead(-1)
 		case <-ctx.Done():
-			cn.WantRead(-1)
-			return false
+			stop = true
+		}
+		cn.WantRead(-1)
+		if stop {
+			return done
 		}
 	}
 }

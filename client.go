@@ -43,7 +43,7 @@ type Client struct {
 
 	closeOnce sync.Once
 	closing   atomic.Bool     // Close was called (or a terminal failure)
-	passive   atomic.Int32    // futures waited on through Done (see call.watched)
+	passive   atomic.Int32    // futures waited on without reading (see call.watched)
 	ctx       context.Context // cancelled by Close: the session goroutine stops
 	cancel    context.CancelFunc
 	loopDone  chan struct{}

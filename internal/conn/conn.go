@@ -109,8 +109,8 @@ type Conn struct {
 	born      time.Time     // when the connection began (see now)
 	idleAt    int64         // c.now() when idle fires; 0: not armed
 	takeover  int64         // c.now() when the background reader takes the role if free; 0: no need
-	wanted    atomic.Int32  // futures' waiters waiting to read (see TryRead)
-	roleFree  chan struct{} // capacity 1: the read role was yielded to a waiter
+	wanted    atomic.Int32  // waiters asking for the read role (see TryRead)
+	roleFree  chan struct{} // capacity 1: the read role was offered to a waiter
 
 	interruptFn func()        // c.interrupt, made once
 	interrupted chan struct{} // capacity 1: interrupt has run

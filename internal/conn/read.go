@@ -13,8 +13,8 @@ import (
 
 // Reading is a role, held by one goroutine at a time: the background
 // reader, or a caller waiting for its own reply. A caller that finds no one
-// reading reads its reply itself (SendSync and ReadUntil, or TryRead and
-// ReadFuture): the reply then wakes the very goroutine that waits for it,
+// reading reads its reply itself (SendSync or TryRead, then ReadUntil): the
+// reply then wakes the very goroutine that waits for it,
 // as in a single-threaded client, instead of waking a reader goroutine that
 // must in turn wake the caller (on a small machine that second wake-up, a
 // thread woken on another CPU, costs more than the round trip).
@@ -22,10 +22,10 @@ import (
 // Every goroutine waiting for a reply holds the role, or has registered
 // with WantRead (the holder offers it the role when leaving), or waits on a
 // future's Done channel, which Config.Takeover reports. So when the role is
-// left free nobody needs to be woken: the background reader takes it only
-// when requests are pending and their waiters do not read, after a delay
-// that Config.Takeover sets (some watches' notifications may be waiting,
-// or a Done channel), or on the writer's periodic tick, so that a silent
+// left free nobody needs to be woken: the background reader takes it after
+// a delay that Config.Takeover sets (a Done channel is waited on, or watch
+// notifications may arrive), within freeLinger when a request was deferred
+// while no one read, and on the writer's periodic tick, so that a silent
 // server is noticed. Moving a timer at every hand-over would cost a thread
 // wake-up each time: the takeover timer is re-armed lazily (takeOverAt).
 
@@ -87,17 +87,12 @@ func (c *Conn) backgroundReader() {
 		if !c.TryRead() {
 			continue
 		}
-		err := c.read(nil, true)
-		switch {
-		case errors.Is(err, errYield):
-			c.yield()
-		case err != nil:
+		// On errYield release offers the role to the waiter that wants it.
+		if err := c.read(nil, true); err != nil && !errors.Is(err, errYield) {
 			c.fail(err)
 			c.drain()
-			c.release()
-		default:
-			c.release()
 		}
+		c.release()
 	}
 }
 
@@ -184,17 +179,6 @@ func (c *Conn) release() {
 	if offer {
 		c.offerRole()
 	}
-}
-
-// yield gives the role to a waiting future (the background reader calls it
-// when WantRead says one waits): the role is offered on roleFree, and the
-// background reader takes it back soon if no one does.
-func (c *Conn) yield() {
-	c.mu.Lock()
-	c.reading = false
-	c.takeOverAt(c.now() + int64(PromptTakeover))
-	c.mu.Unlock()
-	c.offerRole()
 }
 
 func (c *Conn) offerRole() {

@@ -208,7 +208,9 @@ static void watch_fired(zhandle_t *zh, int type, int state, const char *path, vo
 	pthread_mutex_unlock(&p->mu);
 }
 
-static int run_reads(struct pipe *p, long inflight)
+/* run_pipe starts min(inflight, limit) requests with issue (their
+ * completions issue the rest) and waits until none is pending. */
+static int run_pipe(struct pipe *p, long inflight, void (*issue)(struct pipe *, long))
 {
 	long first = inflight < p->limit ? inflight : p->limit, i;
 	pthread_mutex_lock(&p->mu);
@@ -216,18 +218,22 @@ static int run_reads(struct pipe *p, long inflight)
 	p->pending = first;
 	pthread_mutex_unlock(&p->mu);
 	for (i = 0; i < first; i++)
-		issue_read(p, i);
+		issue(p, i);
 	pipe_wait(p);
 	return p->rc;
 }
+
+static int run_reads(struct pipe *p, long inflight) { return run_pipe(p, inflight, issue_read); }
 
 /* ---- create + delete */
 
 static void created(int rc, const char *value, const void *data);
 static void deleted(int rc, const void *data);
 
-static void issue_create(struct pipe *p)
+/* issue_create sends a create; i (the request's number) is unused. */
+static void issue_create(struct pipe *p, long i)
 {
+	(void)i;
 	int rc = zoo_acreate(p->zh, p->path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL_SEQUENTIAL, created, p);
 	if (rc != ZOK) {
 		pthread_mutex_lock(&p->mu);
@@ -277,21 +283,10 @@ static void deleted(int rc, const void *data)
 	}
 	pthread_mutex_unlock(&p->mu);
 	if (again)
-		issue_create(p);
+		issue_create(p, 0);
 }
 
-static int run_createdelete(struct pipe *p, long inflight)
-{
-	long first = inflight < p->limit ? inflight : p->limit, i;
-	pthread_mutex_lock(&p->mu);
-	p->issued = first;
-	p->pending = first;
-	pthread_mutex_unlock(&p->mu);
-	for (i = 0; i < first; i++)
-		issue_create(p);
-	pipe_wait(p);
-	return p->rc;
-}
+static int run_createdelete(struct pipe *p, long inflight) { return run_pipe(p, inflight, issue_create); }
 
 /* ---- watches */
 
