@@ -24,6 +24,11 @@ const (
 	// EventNotWatching ends a watch without a change: Err says why
 	// (ErrSessionExpired, ErrClosed).
 	EventNotWatching = proto.EventNone
+	// EventResync is delivered on a persistent [Watcher] once its watch is
+	// registered again after a reconnect. The server does not replay the
+	// changes made while the client was away: whoever keeps state from
+	// the events must re-read what it watches.
+	EventResync = proto.EventResync
 )
 
 // Event is a change to a watched node, or the end of a watch.

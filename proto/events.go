@@ -15,6 +15,11 @@ const (
 	EventDataWatchRemoved       EventType = 5
 	EventChildWatchRemoved      EventType = 6
 	EventPersistentWatchRemoved EventType = 7
+
+	// EventResync never comes from a server: the client tells a
+	// persistent watcher with it that its watch was registered again on a
+	// new connection, and that changes made meanwhile were not replayed.
+	EventResync EventType = -2
 )
 
 var eventNames = map[EventType]string{
@@ -26,6 +31,7 @@ var eventNames = map[EventType]string{
 	EventDataWatchRemoved:       "DataWatchRemoved",
 	EventChildWatchRemoved:      "ChildWatchRemoved",
 	EventPersistentWatchRemoved: "PersistentWatchRemoved",
+	EventResync:                 "Resync",
 }
 
 // String returns the event type's name as ZooKeeper spells it.

@@ -6,7 +6,8 @@
 # update once, and only when something is missing. Uses sudo unless root.
 set -euo pipefail
 
-packages=(zookeeper python3-kazoo libzookeeper-mt-dev libcurator-recipes-java)
+packages=(zookeeper libzookeeper-java python3-kazoo libzookeeper-mt-dev libcurator-recipes-java
+	libcurator-discovery-java krb5-kdc krb5-admin-server)
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
