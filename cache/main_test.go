@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kazoo-go/kazoo/proto"
+	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,3 +170,25 @@ func (r *recorder) replay() (map[string]string, error) {
 }
 
 var zktestVersion36 = proto.Version{Major: 3, Minor: 6}
+
+var proto35 = proto.Version{Major: 3, Minor: 5}
+
+// logBuffer collects a logger's output, safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }

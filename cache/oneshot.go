@@ -22,6 +22,7 @@ type oneShot struct {
 	mu      sync.Mutex
 	running map[string]chan struct{} // path -> wake-up of its goroutine
 	again   chan struct{}            // closed on a reconnect, then replaced
+	left    []string                 // nodes whose goroutine ended with the cache: their watches stay
 	loading int                      // nodes of the first load not read yet
 	loaded  bool
 }
@@ -95,6 +96,9 @@ func (o *oneShot) node(p string, wake chan struct{}) {
 		default:
 		}
 		delete(o.running, p)
+		if o.ctx.Err() != nil {
+			o.left = append(o.left, p)
+		}
 		o.mu.Unlock()
 		if first {
 			o.loadedOne(0)
@@ -254,17 +258,11 @@ func (o *oneShot) wait(err error) bool {
 // cache leaves nothing behind. It removes every one-shot watch this client
 // holds on those paths: give a cache its own paths, or its own client.
 func (o *oneShot) removeWatches() {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	paths := []string{o.tc.t.root} // watched even while absent
-	for p := range o.tc.t.walk() {
-		if p != o.tc.t.root {
-			paths = append(paths, p)
-		}
-	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
-	for _, p := range paths {
+	for _, p := range o.left {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {

@@ -81,7 +81,7 @@ func (p *persistent) run(ctx context.Context) {
 	if !p.watch(ctx) {
 		return
 	}
-	defer func() { p.w.Close() }()
+	defer p.unwatch()
 	p.startWalk()
 	for {
 		p.send(ctx)
@@ -118,6 +118,16 @@ func (p *persistent) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// unwatch removes the watch. Watcher.Close asks the server to remove it
+// with the persistent watch types, which servers before 3.9 refuse: ask
+// again with WatchAny, which they take.
+func (p *persistent) unwatch() {
+	p.w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = p.tc.c.RemoveWatches(ctx, p.tc.t.root, kazoo.WatchAny)
 }
 
 // startWalk reads the whole tree again. Until the first load is complete,
@@ -282,5 +292,15 @@ func pause(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// waitFor waits until ch is closed or ctx ends.
+func waitFor(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

@@ -267,3 +267,14 @@ func parentOf(p string) string {
 	}
 	return p[:i]
 }
+
+// closeListeners stops every listener; events after it go nowhere.
+func (t *tree) closeListeners() {
+	t.mu.Lock()
+	ls := t.listeners
+	t.listeners = nil
+	t.mu.Unlock()
+	for _, d := range ls {
+		d.close()
+	}
+}

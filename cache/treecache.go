@@ -121,12 +121,7 @@ func (tc *TreeCache) Initialized() <-chan struct{} { return tc.init }
 
 // WaitInitialized waits for the first load, or for ctx to end.
 func (tc *TreeCache) WaitInitialized(ctx context.Context) error {
-	select {
-	case <-tc.init:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return waitFor(ctx, tc.init)
 }
 
 // Get returns the cached node at path (absolute, as given to NewTreeCache's
@@ -174,13 +169,7 @@ func (tc *TreeCache) unlisten(d *dispatcher) {
 func (tc *TreeCache) Close() error {
 	tc.cancel()
 	tc.wg.Wait()
-	tc.t.mu.Lock()
-	ls := tc.t.listeners
-	tc.t.listeners = nil
-	tc.t.mu.Unlock()
-	for _, d := range ls {
-		d.close()
-	}
+	tc.t.closeListeners()
 	return nil
 }
 
