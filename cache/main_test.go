@@ -65,11 +65,11 @@ func serverTree(ctx context.Context, c *kazoo.Client, root string) (map[string]s
 	out := map[string]string{}
 	var visit func(p string) error
 	visit = func(p string) error {
-		data, _, err := c.Get(ctx, p)
+		data, stat, err := c.Get(ctx, p)
 		if err != nil {
 			return err
 		}
-		out[p] = string(data)
+		out[p] = value(data, stat)
 		kids, _, err := c.Children(ctx, p)
 		if err != nil {
 			return err
@@ -92,7 +92,7 @@ func serverTree(ctx context.Context, c *kazoo.Client, root string) (map[string]s
 func cacheTree(tc *cache.TreeCache) map[string]string {
 	out := map[string]string{}
 	for p, n := range tc.Walk() {
-		out[p] = string(n.Data)
+		out[p] = value(n.Data, n.Stat)
 	}
 	return out
 }
@@ -153,12 +153,12 @@ func (r *recorder) replay() (map[string]string, error) {
 			if known {
 				return nil, fmt.Errorf("event %d: %s of %s, already there", i, e.Type, e.Node.Path)
 			}
-			out[e.Node.Path] = string(e.Node.Data)
+			out[e.Node.Path] = value(e.Node.Data, e.Node.Stat)
 		case cache.NodeUpdated:
 			if !known {
 				return nil, fmt.Errorf("event %d: %s of unknown %s", i, e.Type, e.Node.Path)
 			}
-			out[e.Node.Path] = string(e.Node.Data)
+			out[e.Node.Path] = value(e.Node.Data, e.Node.Stat)
 		case cache.NodeRemoved:
 			if !known {
 				return nil, fmt.Errorf("event %d: %s of unknown %s", i, e.Type, e.Node.Path)
@@ -192,3 +192,19 @@ func (b *logBuffer) String() string {
 }
 
 func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
+
+// value is how trees are compared: the data and the version that wrote it.
+func value(data []byte, stat kazoo.Stat) string { return fmt.Sprintf("%s@%x", data, stat.Mzxid) }
+
+// count tells how many events of type typ were received.
+func (r *recorder) count(typ cache.EventType) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
