@@ -1,7 +1,6 @@
 package cache_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -220,11 +219,12 @@ func TestNodeCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 10*time.Second, "b cached", func() error {
-		if n, ok := nc.Get(); !ok || string(n.Data) != "b" {
+		n, ok := nc.Get()
+		if !ok || string(n.Data) != "b" {
 			return fmt.Errorf("cached %q, %v", n.Data, ok)
 		}
 		got, err := rec.replay()
-		if err != nil || got["/n"] != "b" {
+		if err != nil || got["/n"] != value(n.Data, n.Stat) {
 			return fmt.Errorf("replay %v, %v", got, err)
 		}
 		return nil
@@ -267,10 +267,12 @@ func TestListenersPanicOrBlock(t *testing.T) {
 }
 
 // Closing a cache while it loads leaves no goroutine (goleak) and no watch
-// on the server.
+// on the server. The cache's client talks through a proxy that delays every
+// answer, so that loading takes several slow round trips.
 func TestCloseDuringInitialization(t *testing.T) {
 	srv := zktest.Shared(t)
-	c := connect(t, srv.Chroot(t))
+	servers := srv.Chroot(t)
+	c := connect(t, servers)
 	ctx := ctxFor(t, 60*time.Second)
 	var futs []*kazoo.Future[kazoo.CreateResult]
 	mustCreate(t, c, "/r", "")
@@ -282,31 +284,33 @@ func TestCloseDuringInitialization(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	proxy := zktest.NewProxy(t, srv.Addr())
+	slow := connect(t, proxy.Addr()+servers[strings.IndexByte(servers, '/'):])
+	proxy.SetDelay(50 * time.Millisecond)
 	for _, mode := range modes(t, c) {
 		t.Run(modeName(mode), func(t *testing.T) {
-			tc, err := cache.NewTreeCache(ctx, c, "/r", cache.WithMode(mode))
+			tc, err := cache.NewTreeCache(ctx, slow, "/r", cache.WithMode(mode))
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Wait until loading is under way, not done.
-			eventually(t, 10*time.Second, "loading", func() error {
+			eventually(t, 10*time.Second, "loading under way", func() error {
 				if _, ok := tc.Get("/r"); !ok {
 					return errors.New("nothing cached yet")
 				}
 				return nil
 			})
-			tc.Close()
 			select {
 			case <-tc.Initialized():
-				t.Log("initialized before Close: the check below still holds")
+				t.Fatal("initialized already: the test closes nothing mid-way")
 			default:
 			}
+			tc.Close()
 			if srv.Version().Less(proto35) {
 				return
 			}
 			eventually(t, 10*time.Second, "no watch left", func() error {
 				for _, p := range []string{"/r", "/r/n0", "/r/n1999"} {
-					if err := c.CheckWatches(ctx, p, kazoo.WatchAny); !errors.Is(err, kazoo.ErrNoWatcher) {
+					if err := slow.CheckWatches(ctx, p, kazoo.WatchAny); !errors.Is(err, kazoo.ErrNoWatcher) {
 						return fmt.Errorf("CheckWatches %s: %v", p, err)
 					}
 				}
@@ -315,5 +319,3 @@ func TestCloseDuringInitialization(t *testing.T) {
 		})
 	}
 }
-
-var _ = context.Background
