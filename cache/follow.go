@@ -150,8 +150,8 @@ func (f *follower) read(ctx context.Context, watch bool) (reading, <-chan kazoo.
 func (f *follower) removeWatch() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	typ := kazoo.WatchData
-	if f.kind == watchChildren {
+	typ := kazoo.WatchData // also what watches an absent node's creation
+	if f.kind == watchChildren && f.last != nil && f.last.exists {
 		typ = kazoo.WatchChildren
 	}
 	_ = f.c.RemoveWatches(ctx, f.path, typ)
