@@ -102,12 +102,20 @@ func (f *follower) run(ctx context.Context, states *kazoo.StateSubscription) {
 
 // offer hands r on if it differs from the last reading handed on.
 func (f *follower) offer(r reading) {
-	if l := f.last; l != nil && l.exists == r.exists && (!r.exists || l.stat.Czxid == r.stat.Czxid &&
-		l.stat.Mzxid == r.stat.Mzxid && (f.kind == watchData || l.stat.Cversion == r.stat.Cversion)) {
+	if l := f.last; l != nil && l.exists == r.exists && (!r.exists || f.same(l.stat, r.stat)) {
 		return
 	}
 	f.last = &r
 	f.emit(r)
+}
+
+// same reports whether two Stats show the same version of what is watched:
+// the same node (czxid), and the same data (mzxid) or children (cversion).
+func (f *follower) same(a, b kazoo.Stat) bool {
+	if f.kind == watchData {
+		return a.Czxid == b.Czxid && a.Mzxid == b.Mzxid
+	}
+	return a.Czxid == b.Czxid && a.Cversion == b.Cversion
 }
 
 // read reads the node, with a watch if asked: on the data or children, or

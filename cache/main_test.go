@@ -182,7 +182,8 @@ func (r *recorder) listen(e cache.Event) {
 
 // replay applies the node events received so far to an empty map, and
 // fails on an event that does not fit the state it applies to (an add of a
-// known path, an update or remove of an unknown one).
+// known path, an update or remove of an unknown one, an update to the
+// version already there: a duplicate).
 func (r *recorder) replay() (map[string]string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -198,6 +199,9 @@ func (r *recorder) replay() (map[string]string, error) {
 		case cache.NodeUpdated:
 			if !known {
 				return nil, fmt.Errorf("event %d: %s of unknown %s", i, e.Type, e.Node.Path)
+			}
+			if out[e.Node.Path] == value(e.Node.Data, e.Node.Stat) {
+				return nil, fmt.Errorf("event %d: %s of %s repeats version %s", i, e.Type, e.Node.Path, out[e.Node.Path])
 			}
 			out[e.Node.Path] = value(e.Node.Data, e.Node.Stat)
 		case cache.NodeRemoved:
