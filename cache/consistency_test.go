@@ -122,7 +122,7 @@ func TestConsistency(t *testing.T) {
 			return err
 		}
 		at(2)
-		if err := cl.Member(victim).Start(); err != nil {
+		if err := restart(ctx, cl.Member(victim)); err != nil {
 			return err
 		}
 		at(3)
@@ -148,7 +148,7 @@ func TestConsistency(t *testing.T) {
 			return err
 		}
 		at(6)
-		if err := cl.Member(leader).Start(); err != nil {
+		if err := restart(ctx, cl.Member(leader)); err != nil {
 			return err
 		}
 		at(7)
@@ -309,4 +309,21 @@ func mustLeader(ctx context.Context, cl *zktest.Cluster) int {
 		return 0
 	}
 	return l
+}
+
+// restart starts a killed member again. A member restarted at once may find
+// its quorum port not yet free (exit 14): try again, briefly.
+func restart(ctx context.Context, m *zktest.Server) error {
+	var err error
+	for range 10 {
+		if err = m.Start(); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return err
 }

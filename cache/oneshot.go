@@ -150,7 +150,7 @@ func (o *oneShot) watchNode(p string, wake chan struct{}, first *bool) {
 			dataW, needData = ch, false
 		}
 		if needKids {
-			kids, _, ch, err := c.ChildrenW(ctx, p)
+			kids, stat, ch, err := c.ChildrenW(ctx, p)
 			if errors.Is(err, kazoo.ErrNoNode) {
 				needData = true
 				continue
@@ -161,7 +161,7 @@ func (o *oneShot) watchNode(p string, wake chan struct{}, first *bool) {
 				}
 				continue
 			}
-			n := o.found(p, kids)
+			n := o.found(p, kids, stat.Pzxid)
 			o.loadIf(first, n)
 			kidsW, needKids = ch, false
 		} else {
@@ -197,11 +197,11 @@ func (o *oneShot) loadIf(first *bool, kids int) {
 
 // found applies the children the server listed for p and starts watching
 // the new ones; it returns how many it started or woke.
-func (o *oneShot) found(p string, kids []string) int {
+func (o *oneShot) found(p string, kids []string, pzxid int64) int {
 	t := &o.tc.t
 	depth := t.depth(p) + 1
 	t.mu.Lock()
-	t.keepKids(p, kids)
+	t.keepKids(p, kids, pzxid)
 	t.mu.Unlock()
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -240,8 +240,8 @@ func (o *oneShot) refresh(p string, withKids bool) {
 	t.set(p, data, stat)
 	t.mu.Unlock()
 	if withKids {
-		if kids, _, err := o.tc.c.Children(ctx, p); err == nil {
-			o.found(p, kids)
+		if kids, stat, err := o.tc.c.Children(ctx, p); err == nil {
+			o.found(p, kids, stat.Pzxid)
 		}
 	}
 }

@@ -13,7 +13,9 @@ import (
 // it names; reads go out pipelined from this one goroutine and are applied in
 // the order sent, which is the order the server served them: so the cache
 // only ever moves forward in the server's history, and a read that sees
-// nothing new (same czxid and mzxid) announces nothing. A walk (the first
+// nothing new (same czxid and mzxid) announces nothing. Events say what to
+// read, never what to apply: a read sent before an event arrived may
+// already show a later state than the event's. A walk (the first
 // load, and after every reconnect or failed read) reads the whole tree again
 // and drops what the server no longer lists.
 type persistent struct {
@@ -27,11 +29,10 @@ type persistent struct {
 	initDone bool
 }
 
-// want is one step: read a node's data, read its children, or drop it.
+// want is one step: read a node's data or its children.
 type want struct {
 	path    string
 	kids    bool // read the children (else the data)
-	drop    bool // the node was deleted: no read needed
 	walk    bool // part of a walk: go on to the children
 	initial bool // part of the first load
 	epoch   int
@@ -152,11 +153,9 @@ func (p *persistent) send(ctx context.Context) {
 		w := p.backlog[n]
 		n++
 		pd := &pending{want: w}
-		switch {
-		case w.drop:
-		case w.kids:
+		if w.kids {
 			pd.list = p.tc.c.ChildrenAsync(ctx, w.path)
-		default:
+		} else {
 			pd.get = p.tc.c.GetAsync(ctx, w.path)
 		}
 		p.inflight = append(p.inflight, pd)
@@ -189,7 +188,10 @@ func (p *persistent) event(ev kazoo.Event) {
 			return
 		}
 	}
-	p.push(want{path: ev.Path, drop: ev.Type == kazoo.EventNodeDeleted})
+	// A deletion is read too, never applied blindly: a read sent before
+	// this event arrived may have seen the node created again, and
+	// dropping it now would lose that.
+	p.push(want{path: ev.Path})
 }
 
 // apply applies one completed step, in the order sent.
@@ -202,12 +204,6 @@ func (p *persistent) apply(pd *pending) {
 				p.tc.initialized()
 			}
 		}()
-	}
-	if pd.drop {
-		t.mu.Lock()
-		t.remove(pd.path)
-		t.mu.Unlock()
-		return
 	}
 	var kids []string
 	var stat kazoo.Stat
@@ -252,7 +248,7 @@ func (p *persistent) apply(pd *pending) {
 		kids = nil
 	}
 	t.mu.Lock()
-	t.keepKids(pd.path, kids)
+	t.keepKids(pd.path, kids, stat.Pzxid)
 	t.mu.Unlock()
 	for _, k := range kids {
 		kp := join(pd.path, k)
@@ -263,13 +259,10 @@ func (p *persistent) apply(pd *pending) {
 }
 
 func (pd *pending) done() <-chan struct{} {
-	switch {
-	case pd.get != nil:
+	if pd.get != nil {
 		return pd.get.Done()
-	case pd.list != nil:
-		return pd.list.Done()
 	}
-	return closed
+	return pd.list.Done()
 }
 
 func (pd *pending) ready() bool {
@@ -280,8 +273,6 @@ func (pd *pending) ready() bool {
 		return false
 	}
 }
-
-var closed = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // pause waits d, or less if ctx ends; it reports whether ctx is still live.
 func pause(ctx context.Context, d time.Duration) bool {

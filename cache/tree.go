@@ -115,8 +115,13 @@ func (t *tree) update(e *entry, p string, data []byte, stat kazoo.Stat) bool {
 	}
 	if stat.Czxid != e.stat.Czxid {
 		// Deleted and created again between two reads: its old children
-		// went with it.
-		t.dropKids(p, e)
+		// went with it. Children created after it are the new node's,
+		// read already.
+		for name, k := range e.kids {
+			if k.stat.Czxid < stat.Czxid {
+				t.remove(join(p, name))
+			}
+		}
 	}
 	e.data, e.stat = data, stat
 	t.emit(Event{Type: NodeUpdated, Node: Node{Path: p, Data: data, Stat: stat}})
@@ -166,8 +171,9 @@ func (t *tree) dropKids(p string, e *entry) {
 }
 
 // keepKids removes the children of p that are not in names, the children
-// the server listed (t.mu held).
-func (t *tree) keepKids(p string, names []string) {
+// the server listed when its last child change was pzxid (t.mu held). A
+// cached child created after pzxid was read after the list: it stays.
+func (t *tree) keepKids(p string, names []string, pzxid int64) {
 	e := t.find(p)
 	if e == nil || len(e.kids) == 0 {
 		return
@@ -176,8 +182,8 @@ func (t *tree) keepKids(p string, names []string) {
 	for _, n := range names {
 		keep[n] = struct{}{}
 	}
-	for name := range e.kids {
-		if _, ok := keep[name]; !ok {
+	for name, k := range e.kids {
+		if _, ok := keep[name]; !ok && k.stat.Czxid <= pzxid {
 			t.remove(join(p, name))
 		}
 	}
