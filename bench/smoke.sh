@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI smoke test of the benchmark suite: every client runs every workload
 # once, with tiny counts (well under a minute once the workers are built),
-# and sidebyside runs a few bursts.
+# sidebyside runs a few bursts and cachebench caches a 2,000-node tree.
 # It fails only when a client errors or the suite cannot run (zkbench exits
 # non-zero then), never because of a timing: on a shared CI machine timings
 # mean nothing.
@@ -13,4 +13,5 @@ go vet ./...
 go test ./...
 go run ./cmd/zkbench -quick -out "$out/smoke.json" "$@"
 go run ./cmd/sidebyside -seq 50 -bursts 2 -ops 200 >/dev/null
+go run ./cmd/cachebench -nodes 2000 -updates 500 -timeout 60s >/dev/null
 echo "bench smoke: every client ran every workload without error"

@@ -57,11 +57,19 @@ func main() {
 		return
 	}
 	log.SetFlags(0)
+	if err := run(); err != nil {
+		log.Print(err)
+		os.Exit(1)
+	}
+}
+
+// run measures every client; it fails when one of them did (for smoke.sh).
+func run() error {
 	addr := *flagAddr
 	if addr == "" {
 		srv, err := zktest.Start(zktest.WithJVMFlag("-Xmx2g"))
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		defer srv.Close()
 		addr = srv.Addr()
@@ -69,27 +77,33 @@ func main() {
 	ctx := context.Background()
 	c, err := kazoo.Connect(ctx, addr, kazoo.WithSessionTimeout(30*time.Second))
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer c.Close()
 	leaves, err := setup(ctx, c, *flagNodes)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	v, _ := c.ServerVersion(ctx)
 	fmt.Printf("cachebench: %d-node tree (%d leaves), %d updates, ZooKeeper %v, CPU %s\n\n",
 		len(leaves)+len(leaves)/1000+1, len(leaves), *flagUpdates, v, cpuModel())
 	fmt.Println("| client | init (s) | nodes | heap/node (B) | RSS/node (B) | updates/s followed | writer updates/s |")
 	fmt.Println("|---|---|---|---|---|---|---|")
+	failed := false
 	for _, name := range strings.Split(*flagClients, ",") {
 		r, err := measure(ctx, c, name, addr, leaves)
 		if err != nil {
 			fmt.Printf("| %s | error: %v | | | | | |\n", name, err)
+			failed = true
 			continue
 		}
 		fmt.Printf("| %s | %.2f | %d | %s | %.0f | %.0f | %.0f |\n", name, r.init.Seconds(), r.nodes,
 			perNode(r.heap, r.nodes), float64(r.rss)/float64(r.nodes), r.followed, r.written)
 	}
+	if failed {
+		return errors.New("cachebench: a client failed")
+	}
+	return nil
 }
 
 type result struct {
