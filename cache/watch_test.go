@@ -319,3 +319,66 @@ func TestCloseDuringInitialization(t *testing.T) {
 		})
 	}
 }
+
+// A DataWatch callback that panics is reported and called again on the next
+// change; one that blocks holds back only its own watch, which then gets
+// the newest value rather than a backlog.
+func TestDataWatchCallbackPanicsOrBlocks(t *testing.T) {
+	c := connect(t, zktest.Shared(t).Chroot(t))
+	ctx := ctxFor(t, 30*time.Second)
+	mustCreate(t, c, "/n", "0")
+	var logged logBuffer
+	var rec calls[cache.Data]
+	panicky, err := cache.DataWatch(c, "/n", func(d cache.Data) bool {
+		rec.add(d)
+		if string(d.Data) == "0" {
+			panic("boom")
+		}
+		return true
+	}, cache.WithLogger(logged.logger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer panicky.Close()
+	release := make(chan struct{})
+	var slow calls[cache.Data]
+	blocked, err := cache.DataWatch(c, "/n", func(d cache.Data) bool {
+		slow.add(d)
+		<-release
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocked.Close()
+	eventually(t, 10*time.Second, "both first calls", func() error {
+		if a, b := dataLog(rec.all()), dataLog(slow.all()); a != "0" || b != "0" {
+			return fmt.Errorf("calls %s and %s", a, b)
+		}
+		return nil
+	})
+	for i := 1; i <= 20; i++ {
+		if _, err := c.Set(ctx, "/n", []byte(fmt.Sprint(i)), -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 10*time.Second, "the panicking callback called on", func() error {
+		if got := dataLog(rec.all()); !strings.HasPrefix(got, "0,") || !strings.HasSuffix(got, ",20") {
+			return fmt.Errorf("calls %s", got)
+		}
+		if !strings.Contains(logged.String(), "watch callback panicked") {
+			return fmt.Errorf("no panic logged")
+		}
+		return nil
+	})
+	close(release)
+	eventually(t, 10*time.Second, "the blocked callback given the newest value", func() error {
+		// Only the value pending at the release (the newest read by then)
+		// and perhaps one newer: never the backlog of 20.
+		got := slow.all()
+		if log := dataLog(got); len(got) > 3 || !strings.HasPrefix(log, "0,") || !strings.HasSuffix(log, ",20") {
+			return fmt.Errorf("calls %s", log)
+		}
+		return nil
+	})
+}
