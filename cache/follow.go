@@ -82,7 +82,10 @@ func (f *follower) run(ctx context.Context, states *kazoo.StateSubscription) {
 			case <-ctx.Done():
 				return
 			case e := <-ch:
-				ev, waiting = &e, false
+				ev, waiting = nil, false
+				if e.Type > 0 && e.Type <= kazoo.EventNodeChildrenChanged {
+					ev = &e // a change; not the end of a session or a removed watch
+				}
 			case s, ok := <-states.C():
 				if !ok {
 					return

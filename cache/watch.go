@@ -16,7 +16,8 @@ type Data struct {
 	Stat   kazoo.Stat
 	Exists bool
 	// Event is the watch event that led to this call: nil for the first
-	// call and for a change found by re-reading after a reconnect.
+	// call and for a change found by re-reading after a reconnect or a
+	// session loss.
 	Event *kazoo.Event
 }
 
@@ -28,7 +29,7 @@ type Children struct {
 	Exists bool
 	// Event is the watch event that led to this call (kazoo's send_event):
 	// nil for the first call and for a change found by re-reading after a
-	// reconnect.
+	// reconnect or a session loss.
 	Event *kazoo.Event
 }
 
