@@ -59,7 +59,8 @@ func (nc *NodeCache) WaitInitialized(ctx context.Context) error {
 	return waitFor(ctx, nc.init)
 }
 
-// Close stops the cache and removes its watch from the server (3.5+).
+// Close stops the cache and removes its watch from the server (3.5+),
+// waiting at most 2 s for that while the client is disconnected.
 func (nc *NodeCache) Close() error {
 	nc.f.stop(true)
 	nc.t.closeListeners()

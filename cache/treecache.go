@@ -165,7 +165,9 @@ func (tc *TreeCache) unlisten(d *dispatcher) {
 
 // Close stops the cache: its watches are removed from the server, its
 // goroutines end, its listeners get nothing more. The snapshot methods keep
-// answering from the last state. Close from a listener is allowed.
+// answering from the last state. Close from a listener is allowed. While
+// the client is disconnected, Close waits at most a few seconds for the
+// watches' removal (2 s in Persistent mode, 5 s in OneShot mode).
 func (tc *TreeCache) Close() error {
 	tc.cancel()
 	tc.wg.Wait()

@@ -41,8 +41,8 @@ type Watch struct {
 
 // Close stops the watch: no call starts after it returns (a call in
 // progress finishes), and the watch is removed from the server (3.5+; this
-// removes the client's watches of that kind on the path). Close may be
-// called from the callback.
+// removes the client's watches of that kind on the path; at most 2 s while
+// the client is disconnected). Close may be called from the callback.
 func (w *Watch) Close() error {
 	w.f.stop(w.l.close())
 	return nil
