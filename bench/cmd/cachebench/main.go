@@ -5,7 +5,8 @@
 //
 // For each client it reports the time to initialize (from start to the
 // Initialized event), the memory the cache added per cached node (live heap
-// after a full collection for Go and Java, resident memory for all), and how
+// after a full collection for Go, with its goroutine stacks, and Java;
+// resident memory for all), and how
 // many data changes per second the cache kept up with: a pipelined writer
 // sets -updates leaves as fast as the server takes them, and the rate is
 // -updates over the time from the first write to the cache's last update
@@ -87,7 +88,7 @@ func run() error {
 	v, _ := c.ServerVersion(ctx)
 	fmt.Printf("cachebench: %d-node tree (%d leaves), %d updates, ZooKeeper %v, CPU %s\n\n",
 		len(leaves)+len(leaves)/1000+1, len(leaves), *flagUpdates, v, cpuModel())
-	fmt.Println("| client | init (s) | nodes | heap/node (B) | RSS/node (B) | updates/s followed | writer updates/s |")
+	fmt.Println("| client | init (s) | nodes | live heap/node (B) | RSS/node (B) | updates/s followed | writer updates/s |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	failed := false
 	for _, name := range strings.Split(*flagClients, ",") {

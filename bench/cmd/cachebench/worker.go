@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,8 +27,9 @@ import (
 //	->  expecting
 //	->  done UNIX_MS                  the Nth update event arrived (wall clock)
 //
-// HEAP is the language's live heap after a full collection (-1 where it has
-// none to ask: Python), RSS the process's resident memory.
+// HEAP is the language's live heap after a full collection (Go: with the
+// goroutine stacks; -1 where there is none to ask: Python), RSS the
+// process's resident memory.
 
 // runWorker is this program as the Go worker ("-worker ours|ours-oneshot").
 func runWorker(kind, servers, path string) error {
@@ -91,12 +93,15 @@ func runWorker(kind, servers, path string) error {
 	return in.Err()
 }
 
+// heap is the live heap and goroutine stacks after a full collection, with
+// freed memory given back to the system so that the RSS beside it is live
+// memory too (Go shrinks the stacks grown while loading only at collections).
 func heap() int64 {
 	runtime.GC()
-	runtime.GC()
+	debug.FreeOSMemory()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
+	return int64(m.HeapAlloc + m.StackInuse)
 }
 
 func rss() int64 {
