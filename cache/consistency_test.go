@@ -132,11 +132,18 @@ func TestConsistency(t *testing.T) {
 		}
 		at(4)
 		t.Log("expiring both caching clients' sessions")
-		if err := zktest.ExpireSession(ctx, one); err != nil {
-			return err
-		}
-		if err := zktest.ExpireSession(ctx, two); err != nil {
-			return err
+		for _, c := range []*kazoo.Client{one, two} {
+			// ExpireSession needs the client connected: it may still be
+			// reconnecting after the reset.
+			eventually(t, 30*time.Second, "the caching client connected", func() error {
+				if s := c.State(); s != kazoo.Connected {
+					return fmt.Errorf("state %v", s)
+				}
+				return nil
+			})
+			if err := zktest.ExpireSession(ctx, c); err != nil {
+				return err
+			}
 		}
 		at(5)
 		if err := cl.WaitServing(ctx); err != nil {

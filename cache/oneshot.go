@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
 	"time"
 
@@ -10,25 +11,57 @@ import (
 )
 
 // oneShot is the engine on one-shot watches, for every server version (like
-// Curator's TreeCache): each cached node has a goroutine that holds a data
-// and a children watch on it and reads the node again when one fires.
-// Reads may complete out of order across nodes; the tree keeps the newest
+// Curator's TreeCache): each cached node holds a data and a children watch
+// and is read again when one fires. Nodes are served in groups of up to
+// groupSize by one goroutine each, which waits on all their watches at once
+// (reflect.Select) and reads them in turn: a goroutine per node would cost
+// its stack, several kilobytes, for as long as the node lives.
+//
+// Reads may complete out of order across groups; the tree keeps the newest
 // version of each node (by czxid, mzxid), and a parent that lists a child
-// the cache lacks wakes that child's goroutine to read it again.
+// the cache lacks wakes that child to read it again.
 type oneShot struct {
 	tc      *TreeCache
 	ctx     context.Context
 	wg      sync.WaitGroup
 	mu      sync.Mutex
-	running map[string]chan struct{} // path -> wake-up of its goroutine
-	again   chan struct{}            // closed on a reconnect, then replaced
-	left    []string                 // nodes whose goroutine ended with the cache: their watches stay
-	loading int                      // nodes of the first load not read yet
+	running map[string]*node // watched nodes by path
+	open    *group           // the group new nodes join while it has room
+	again   chan struct{}    // closed on a reconnect, then replaced
+	left    []string         // nodes still watched when the cache closed
+	loading int              // nodes of the first load not read yet
 	loaded  bool
 }
 
+// groupSize is how many nodes one goroutine serves.
+const groupSize = 64
+
+// node is a watched node. Its group's goroutine alone touches the fields
+// but wake, which o.mu guards.
+type node struct {
+	path               string
+	g                  *group
+	withKids           bool
+	first              bool // its first read is still to count
+	dataW, kidsW       <-chan kazoo.Event
+	needData, needKids bool // read again, with a watch
+	refresh            bool // read again without a watch (its watches stand)
+	wake               bool // a parent listed it while the cache lacked it
+}
+
+// group is a goroutine serving up to groupSize nodes.
+type group struct {
+	o      *oneShot
+	notify chan struct{} // something is in inbox or woken
+	inbox  []*node       // nodes to take in (o.mu held)
+	woken  []*node       // nodes to read again (o.mu held)
+	size   int           // nodes assigned (o.mu held)
+	nodes  []*node       // nodes served: the goroutine's own
+	cases  []reflect.SelectCase
+}
+
 func newOneShot(tc *TreeCache) *oneShot {
-	return &oneShot{tc: tc, running: make(map[string]chan struct{}), again: make(chan struct{})}
+	return &oneShot{tc: tc, running: make(map[string]*node), again: make(chan struct{})}
 }
 
 func (o *oneShot) run(ctx context.Context) {
@@ -42,7 +75,7 @@ func (o *oneShot) run(ctx context.Context) {
 	o.removeWatches()
 }
 
-// resync wakes every node's goroutine to read its node again.
+// resync has every node read again (no watch added: theirs stand).
 func (o *oneShot) resync() {
 	o.mu.Lock()
 	close(o.again)
@@ -50,26 +83,222 @@ func (o *oneShot) resync() {
 	o.mu.Unlock()
 }
 
-// spawn starts the goroutine of p, or wakes it if it runs (o.mu held).
+// spawn starts watching p, or wakes it if it is watched (o.mu held).
 func (o *oneShot) spawn(p string) {
-	if wake, ok := o.running[p]; ok {
-		select {
-		case wake <- struct{}{}:
-		default:
+	if n, ok := o.running[p]; ok {
+		if !n.wake {
+			n.wake = true
+			n.g.woken = append(n.g.woken, n)
+			n.g.poke()
 		}
 		return
 	}
-	wake := make(chan struct{}, 1)
-	o.running[p] = wake
-	o.wg.Add(1)
-	go o.node(p, wake)
+	g := o.open
+	if g == nil || g.size >= groupSize {
+		g = &group{o: o, notify: make(chan struct{}, 1)}
+		o.open = g
+		o.wg.Add(1)
+		go g.run()
+	}
+	n := &node{path: p, g: g, first: true, needData: true}
+	n.withKids = o.tc.cfg.maxDepth != o.tc.t.depth(p)
+	n.needKids = n.withKids
+	o.running[p] = n
+	g.size++
+	g.inbox = append(g.inbox, n)
+	g.poke()
 }
 
-// loadedOne counts a node of the first load as read, and the children it
-// found as still to read.
-func (o *oneShot) loadedOne(kids int) {
+func (g *group) poke() {
+	select {
+	case g.notify <- struct{}{}:
+	default:
+	}
+}
+
+// run serves the group's nodes until the cache closes.
+func (g *group) run() {
+	o := g.o
+	defer o.wg.Done()
+	var again chan struct{}
+	for {
+		o.mu.Lock()
+		g.nodes = append(g.nodes, g.inbox...)
+		clear(g.inbox)
+		g.inbox = g.inbox[:0]
+		for _, n := range g.woken {
+			if n.wake {
+				n.wake, n.refresh = false, true
+			}
+		}
+		clear(g.woken)
+		g.woken = g.woken[:0]
+		if again == nil {
+			again = o.again
+		}
+		o.mu.Unlock()
+		kept := g.nodes[:0]
+		for _, n := range g.nodes {
+			if g.step(n) || g.stays(n) {
+				kept = append(kept, n)
+			}
+		}
+		clear(g.nodes[len(kept):])
+		g.nodes = kept
+		if o.ctx.Err() != nil {
+			o.mu.Lock()
+			for _, n := range g.nodes {
+				o.left = append(o.left, n.path)
+			}
+			o.mu.Unlock()
+			return
+		}
+		switch i, ev := g.wait(again); i {
+		case -1: // closing: leave at the top of the loop
+		case -2: // new nodes or wake-ups
+		case -3: // reconnected
+			again = nil
+			for _, n := range g.nodes {
+				n.refresh = true
+			}
+		default:
+			n := g.nodes[i/2]
+			if i%2 == 0 {
+				n.dataW, n.needData = nil, true
+				// The root's creation, or the end of the session: read
+				// the children too.
+				n.needKids = n.needKids || n.withKids && (ev.Type == kazoo.EventNodeCreated || ev.Type == kazoo.EventNotWatching)
+			} else {
+				n.kidsW, n.needKids = nil, true
+				n.needData = n.needData || ev.Type == kazoo.EventNotWatching
+			}
+		}
+	}
+}
+
+// wait waits for a watch of the group to fire (it returns 2*node, +1 for
+// the children watch) or for -1 (closing), -2 (notified) or -3 (again).
+func (g *group) wait(again chan struct{}) (int, kazoo.Event) {
+	g.cases = append(g.cases[:0],
+		reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(g.o.ctx.Done())},
+		reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(g.notify)},
+		reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(again)})
+	for _, n := range g.nodes {
+		// A nil channel never fires: a watch not set is simply not waited on.
+		g.cases = append(g.cases,
+			reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(n.dataW)},
+			reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(n.kidsW)})
+	}
+	i, v, _ := reflect.Select(g.cases)
+	if i < 3 {
+		return -1 - i, kazoo.Event{}
+	}
+	return i - 3, v.Interface().(kazoo.Event)
+}
+
+// step does the reads n needs, setting its watches; it reports false when
+// n is gone (deleted) or the cache is closing.
+func (g *group) step(n *node) bool {
+	o := g.o
+	ctx, c, t := o.ctx, o.tc.c, &o.tc.t
+	for ctx.Err() == nil {
+		if n.refresh {
+			n.refresh = false
+			o.refresh(n.path, n.withKids)
+		}
+		if n.needData {
+			data, stat, ch, err := c.GetW(ctx, n.path)
+			if errors.Is(err, kazoo.ErrNoNode) {
+				t.mu.Lock()
+				t.remove(n.path)
+				t.mu.Unlock()
+				if n.path != t.root {
+					return false
+				}
+				// The root waits for its creation.
+				ok, _, ch, err := c.ExistsW(ctx, n.path)
+				if err == nil && !ok {
+					o.loadIf(n, 0)
+					n.dataW, n.needData, n.kidsW, n.needKids = ch, false, nil, false
+					return true
+				}
+				if err != nil && !o.wait(err) {
+					return false
+				}
+				continue
+			}
+			if err != nil {
+				if !o.wait(err) {
+					return false
+				}
+				continue
+			}
+			t.mu.Lock()
+			t.set(n.path, data, stat)
+			t.mu.Unlock()
+			n.dataW, n.needData = ch, false
+		}
+		if n.needKids {
+			kids, stat, ch, err := c.ChildrenW(ctx, n.path)
+			if errors.Is(err, kazoo.ErrNoNode) {
+				n.needData = true
+				continue
+			}
+			if err != nil {
+				if !o.wait(err) {
+					return false
+				}
+				continue
+			}
+			o.loadIf(n, o.found(n.path, kids, stat.Pzxid))
+			n.kidsW, n.needKids = ch, false
+		} else {
+			o.loadIf(n, 0)
+		}
+		return true
+	}
+	return true // closing: the group records it as left
+}
+
+// stays decides, once n's reads found it gone, whether it leaves the group:
+// not if a parent listed it again meanwhile (it reads again instead).
+func (g *group) stays(n *node) bool {
+	o := g.o
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if n.wake && o.ctx.Err() == nil {
+		n.wake = false
+		n.needData, n.needKids = true, n.withKids
+		return true
+	}
+	if o.ctx.Err() != nil {
+		o.left = append(o.left, n.path)
+	}
+	delete(o.running, n.path)
+	g.size--
+	if g.size < groupSize && (o.open == nil || o.open.size >= groupSize) {
+		o.open = g // room here
+	}
+	if n.first {
+		n.first = false
+		o.countLoaded(0)
+	}
+	return false
+}
+
+// loadIf counts the node's first read, once, and the children it started.
+func (o *oneShot) loadIf(n *node, kids int) {
+	if n.first {
+		n.first = false
+		o.mu.Lock()
+		o.countLoaded(kids)
+		o.mu.Unlock()
+	}
+}
+
+// countLoaded counts a node of the first load as read, and the children it
+// found as still to read (o.mu held).
+func (o *oneShot) countLoaded(kids int) {
 	if o.loaded {
 		return
 	}
@@ -77,121 +306,6 @@ func (o *oneShot) loadedOne(kids int) {
 	if o.loading == 0 {
 		o.loaded = true
 		o.tc.initialized()
-	}
-}
-
-// node keeps p current until it is deleted (and not created again before
-// its goroutine ends) or the cache closes.
-func (o *oneShot) node(p string, wake chan struct{}) {
-	defer o.wg.Done()
-	first := true
-	for {
-		o.watchNode(p, wake, &first)
-		o.mu.Lock()
-		select {
-		case <-wake:
-			// A parent listed p again while we were leaving: stay.
-			o.mu.Unlock()
-			continue
-		default:
-		}
-		delete(o.running, p)
-		if o.ctx.Err() != nil {
-			o.left = append(o.left, p)
-		}
-		o.mu.Unlock()
-		if first {
-			o.loadedOne(0)
-		}
-		return
-	}
-}
-
-// watchNode reads p with watches and again on every event, until p is gone.
-func (o *oneShot) watchNode(p string, wake chan struct{}, first *bool) {
-	ctx, c, t := o.ctx, o.tc.c, &o.tc.t
-	isRoot := p == t.root
-	withKids := o.tc.cfg.maxDepth != t.depth(p)
-	var dataW, kidsW <-chan kazoo.Event
-	needData, needKids := true, withKids
-	for ctx.Err() == nil {
-		if needData {
-			data, stat, ch, err := c.GetW(ctx, p)
-			if errors.Is(err, kazoo.ErrNoNode) {
-				t.mu.Lock()
-				t.remove(p)
-				t.mu.Unlock()
-				if !isRoot {
-					return
-				}
-				// The root waits for its creation.
-				ok, _, ch, err := c.ExistsW(ctx, p)
-				if err == nil && !ok {
-					o.loadIf(first, 0)
-					select {
-					case <-ch:
-					case <-ctx.Done():
-					}
-				}
-				if err != nil && !o.wait(err) {
-					return
-				}
-				continue
-			}
-			if err != nil {
-				if !o.wait(err) {
-					return
-				}
-				continue
-			}
-			t.mu.Lock()
-			t.set(p, data, stat)
-			t.mu.Unlock()
-			dataW, needData = ch, false
-		}
-		if needKids {
-			kids, stat, ch, err := c.ChildrenW(ctx, p)
-			if errors.Is(err, kazoo.ErrNoNode) {
-				needData = true
-				continue
-			}
-			if err != nil {
-				if !o.wait(err) {
-					return
-				}
-				continue
-			}
-			n := o.found(p, kids, stat.Pzxid)
-			o.loadIf(first, n)
-			kidsW, needKids = ch, false
-		} else {
-			o.loadIf(first, 0)
-		}
-		o.mu.Lock()
-		again := o.again
-		o.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-dataW:
-			needData = true
-			needKids = needKids || ev.Type == kazoo.EventNotWatching && withKids
-		case ev := <-kidsW:
-			needKids = true
-			needData = needData || ev.Type == kazoo.EventNotWatching
-		case <-wake:
-			o.refresh(p, withKids)
-		case <-again:
-			o.refresh(p, withKids)
-		}
-	}
-}
-
-// loadIf counts the node's first read, once.
-func (o *oneShot) loadIf(first *bool, kids int) {
-	if *first {
-		*first = false
-		o.loadedOne(kids)
 	}
 }
 

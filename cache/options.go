@@ -18,7 +18,7 @@ const (
 	Persistent
 	// OneShot sets a data and a children watch on every cached node and sets
 	// them again after each change (Curator's TreeCache): every server
-	// version, one goroutine per cached node.
+	// version; a goroutine serves up to 64 nodes.
 	OneShot
 )
 
