@@ -1,0 +1,64 @@
+package recipe
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(zktest.Main(m)) }
+
+// testCtx returns a context that ends with the test, or after d.
+func testCtx(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// connect connects to servers and closes the client when the test ends.
+func connect(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := kazoo.Connect(ctx, servers, opts...)
+	if err != nil {
+		t.Fatalf("connecting to %s: %v", servers, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// proxied returns a proxy in front of the server of servers (a chroot
+// connection string) and the same connection string through the proxy.
+func proxied(t testing.TB, servers string) (*zktest.Proxy, string) {
+	addr, chroot, _ := strings.Cut(servers, "/")
+	p := zktest.NewProxy(t, addr)
+	return p, p.Addr() + "/" + chroot
+}
+
+// waitFor polls cond every few milliseconds until it holds or d passes.
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// children lists path's children, failing the test on error.
+func children(t testing.TB, c *kazoo.Client, path string) []string {
+	t.Helper()
+	ch, _, err := c.Children(context.Background(), path)
+	if err != nil {
+		t.Fatalf("children of %s: %v", path, err)
+	}
+	return ch
+}
