@@ -41,6 +41,19 @@ type contender struct {
 	held      *ownership
 }
 
+// newContender returns a contender with marker kind in the layout o
+// selects: kazoo's "<uuid><kind><seq>" or Curator's protected
+// "_c_<uuid>-<kind><seq>". The caller sets kinds and blocker.
+func newContender(c *kazoo.Client, o *options, dir, kind string) *contender {
+	k := &contender{c: c, o: o, dir: dir, kind: kind}
+	if o.curator {
+		k.prefix, k.alien = protectedPrefix, []string{"__lock__", "__rlock__"}
+	} else {
+		k.prefix, k.alien = func() string { return newUUID(false) }, []string{"-lock-", "__WRIT__", "__READ__", "-latch-"}
+	}
+	return k
+}
+
 // acquire creates our node and waits until it goes ahead; with wait false
 // it gives up (deleting the node) when it cannot go ahead at once. When ctx
 // ends first, the node is deleted and ctx's error returned.
@@ -183,15 +196,8 @@ func (k *contender) release(ctx context.Context) error {
 		return nil
 	}
 	own.cancel(ErrReleased)
-	delay := minDelay
-	for {
-		err := k.c.Delete(ctx, own.node, kazoo.AnyVersion)
-		if err == nil || errors.Is(err, kazoo.ErrNoNode) {
-			break
-		}
-		if !retryable(err) || !pause(ctx, &delay) {
-			return fmt.Errorf("recipe: releasing %s: %w", own.node, err)
-		}
+	if err := deleteUntil(ctx, k.c, own.node); err != nil {
+		return err
 	}
 	k.mu.Lock()
 	if k.held == own {
@@ -220,11 +226,21 @@ func (k *contender) contenders(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
+	var names []string
 	for _, m := range members(children, k.kinds...) {
-		data, _, err := k.c.Get(ctx, kazoo.JoinPath(k.dir, m.Name))
+		names = append(names, m.Name)
+	}
+	return readAll(ctx, k.c, k.dir, names)
+}
+
+// readAll returns the data of the children names of dir, as text, skipping
+// those that vanished meanwhile.
+func readAll(ctx context.Context, c *kazoo.Client, dir string, names []string) ([]string, error) {
+	var ids []string
+	for _, n := range names {
+		data, _, err := c.Get(ctx, kazoo.JoinPath(dir, n))
 		if errors.Is(err, kazoo.ErrNoNode) {
-			continue // left meanwhile
+			continue
 		}
 		if err != nil {
 			return nil, err

@@ -41,13 +41,12 @@ func NewLock(c *kazoo.Client, path string, opts ...Option) (*Lock, error) {
 // mutex returns the contender of a mutual-exclusion lock on path: kazoo's
 // "<uuid>__lock__<seq>" or Curator's "_c_<uuid>-lock-<seq>".
 func mutex(c *kazoo.Client, o *options, path string) *contender {
-	k := &contender{c: c, o: o, dir: path, blocker: predecessor}
+	kind := "__lock__"
 	if o.curator {
-		k.kind, k.prefix, k.alien = "lock-", protectedPrefix, []string{"__lock__", "__rlock__"}
-	} else {
-		k.kind, k.prefix, k.alien = "__lock__", func() string { return newUUID(false) }, []string{"-lock-", "__WRIT__", "__READ__"}
+		kind = "lock-"
 	}
-	k.kinds = []string{k.kind}
+	k := newContender(c, o, path, kind)
+	k.kinds, k.blocker = []string{kind}, predecessor
 	return k
 }
 

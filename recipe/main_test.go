@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -53,12 +54,19 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-// children lists path's children, failing the test on error.
+// children lists path's children (none when it does not exist), failing
+// the test on error.
 func children(t testing.TB, c *kazoo.Client, path string) []string {
 	t.Helper()
 	ch, _, err := c.Children(context.Background(), path)
-	if err != nil {
+	if err != nil && !errors.Is(err, kazoo.ErrNoNode) {
 		t.Fatalf("children of %s: %v", path, err)
 	}
 	return ch
 }
+
+// layouts are the two znode layouts a recipe can use, for table tests.
+var layouts = []struct {
+	name string
+	opts []Option
+}{{"kazoo", nil}, {"curator", []Option{WithCurator()}}}

@@ -152,3 +152,18 @@ func cleanup(parent context.Context, c *kazoo.Client, fn func(context.Context) e
 
 // minDelay is the first pause between retries.
 const minDelay = 10 * time.Millisecond
+
+// deleteUntil deletes node, retrying through connection loss until ctx
+// ends (guaranteed delete); a node already gone is fine.
+func deleteUntil(ctx context.Context, c *kazoo.Client, node string) error {
+	delay := minDelay
+	for {
+		err := c.Delete(ctx, node, kazoo.AnyVersion)
+		if err == nil || errors.Is(err, kazoo.ErrNoNode) {
+			return nil
+		}
+		if !retryable(err) || !pause(ctx, &delay) {
+			return fmt.Errorf("recipe: releasing %s: %w", node, err)
+		}
+	}
+}
