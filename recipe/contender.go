@@ -49,7 +49,7 @@ func newContender(c *kazoo.Client, o *options, dir, kind string) *contender {
 	if o.curator {
 		k.prefix, k.alien = protectedPrefix, []string{"__lock__", "__rlock__"}
 	} else {
-		k.prefix, k.alien = func() string { return newUUID(false) }, []string{"-lock-", "__WRIT__", "__READ__", "-latch-"}
+		k.prefix, k.alien = func() string { return newUUID(false) }, []string{"-lock-", "__WRIT__", "__READ__"}
 	}
 	return k
 }
