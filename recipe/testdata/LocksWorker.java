@@ -3,6 +3,10 @@ import java.io.InputStreamReader;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import java.util.concurrent.Semaphore;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderSelector;
+import org.apache.curator.framework.recipes.leader.LeaderSelectorListenerAdapter;
 import org.apache.curator.framework.recipes.locks.InterProcessLock;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
@@ -12,8 +16,9 @@ import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
 
 // LocksWorker is the Curator side of the recipe interop tests (the protocol
-// is locks_worker.py's): it takes Curator's recipes on the paths the Go test
-// names and checks, through /holders, the rules it can see.
+// is locks_worker.py's; KIND is lock | write | read | sem:MAX | latch |
+// selector): it takes Curator's recipes on the paths the Go test names and
+// checks, through /holders, the rules it can see.
 // argv: servers (with chroot), identifier.
 public class LocksWorker {
     static CuratorFramework zk;
@@ -25,7 +30,39 @@ public class LocksWorker {
         return kind.equals("read") ? "r" : kind.startsWith("sem:") ? "s" : "w";
     }
 
+    // selector runs a LeaderSelector with autoRequeue until it led n times,
+    // checking the holders rule each time.
+    static void selector(String path, int n) throws Exception {
+        Semaphore led = new Semaphore(0);
+        Exception[] failed = new Exception[1];
+        LeaderSelector s = new LeaderSelector(zk, path, new LeaderSelectorListenerAdapter() {
+            @Override
+            public void takeLeadership(CuratorFramework client) {
+                try {
+                    check("elect");
+                } catch (Exception e) {
+                    failed[0] = e;
+                }
+                led.release();
+            }
+        });
+        s.setId(ident);
+        s.autoRequeue();
+        s.start();
+        led.acquire(n);
+        s.close();
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+    }
+
     static Held take(String kind, String path) throws Exception {
+        if (kind.equals("latch")) {
+            LeaderLatch l = new LeaderLatch(zk, path, ident);
+            l.start();
+            l.await();
+            return l::close;
+        }
         if (kind.startsWith("sem:")) {
             InterProcessSemaphoreV2 s = new InterProcessSemaphoreV2(zk, path, Integer.parseInt(kind.substring(4)));
             Lease l = s.acquire();
@@ -78,6 +115,11 @@ public class LocksWorker {
                 switch (f[0]) {
                     case "loop": {
                         int n = Integer.parseInt(f[3]);
+                        if (f[1].equals("selector")) {
+                            selector(f[2], n);
+                            System.out.println("done " + n);
+                            break;
+                        }
                         for (int i = 0; i < n; i++) {
                             Held h = take(f[1], f[2]);
                             try {

@@ -5,9 +5,8 @@ argv: servers (with chroot), identifier.
 Commands, one per line; each answers one line (or "error ..."):
   loop KIND PATH N   take the recipe N times; while holding, enter the
                      shared holders check (below); answers "done N"
-                     KIND: lock | write | read | sem:MAX
+                     KIND: lock | write | read | sem:MAX | elect
   hold KIND PATH     take it and keep it: "held"; "release" ends it: "released"
-  elect PATH         run for election; "leader" when elected; "resign" ends it
   lease PATH SECS    NonBlockingLease: "lease true|false"
   multilease COUNT PATH SECS   MultiNonBlockingLease: "lease true|false"
 
@@ -34,6 +33,8 @@ def recipe(kind, path):
         return zk.WriteLock(path, ident), "w", 1
     if kind == "read":
         return zk.ReadLock(path, ident), "r", 0
+    if kind == "elect":
+        return zk.Election(path, ident), "w", 1
     if kind.startswith("sem:"):
         n = int(kind[4:])
         return zk.Semaphore(path, ident, max_leases=n), "s", n
@@ -64,6 +65,9 @@ for line in sys.stdin:
         if f[0] == "loop":
             r, role, limit = recipe(f[1], f[2])
             for _ in range(int(f[3])):
+                if f[1] == "elect":
+                    r.run(check, role, limit)
+                    continue
                 with r:
                     check(role, limit)
             print("done " + f[3], flush=True)
