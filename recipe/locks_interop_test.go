@@ -27,6 +27,14 @@ func worker(t *testing.T, lib, servers, id string) *interop.Proc {
 	return p
 }
 
+// layoutOf returns the options of the layout that interoperates with lib.
+func layoutOf(lib string) []Option {
+	if lib == "curator" {
+		return []Option{WithCurator()}
+	}
+	return nil
+}
+
 // checkHolders is the Go side of the workers' holders check: while holding
 // (role "w" exclusive, "r" shared, "s" one of limit), register under
 // /holders and fail if the rule is broken.
@@ -102,10 +110,7 @@ func TestInteropLock(t *testing.T) {
 				t.Fatal(err)
 			}
 			procs := []*interop.Proc{worker(t, lib, servers, lib+"1"), worker(t, lib, servers, lib+"2")}
-			var opts []Option
-			if lib == "curator" {
-				opts = append(opts, WithCurator())
-			}
+			opts := layoutOf(lib)
 			var gos []func(context.Context) error
 			for i := range 2 {
 				c := connect(t, servers)
@@ -158,11 +163,8 @@ func TestInteropRWLock(t *testing.T) {
 	for _, lib := range []string{"kazoo", "curator"} {
 		t.Run(lib, func(t *testing.T) {
 			servers, ctx, admin, procs := interopSetup(t, lib)
-			var opts []Option
-			kinds := []string{"write", "read"}
-			if lib == "curator" {
-				opts = append(opts, WithCurator())
-			} else {
+			opts, kinds := layoutOf(lib), []string{"write", "read"}
+			if lib == "kazoo" {
 				kinds = []string{"write", "write"}
 			}
 			var gos []func(context.Context) error
@@ -216,10 +218,7 @@ func TestInteropSemaphore(t *testing.T) {
 	for _, lib := range []string{"kazoo", "curator"} {
 		t.Run(lib, func(t *testing.T) {
 			servers, ctx, admin, procs := interopSetup(t, lib)
-			var opts []Option
-			if lib == "curator" {
-				opts = append(opts, WithCurator())
-			}
+			opts := layoutOf(lib)
 			var gos []func(context.Context) error
 			for i := range 2 {
 				c := connect(t, servers)
