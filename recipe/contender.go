@@ -38,6 +38,7 @@ type contender struct {
 
 	mu        sync.Mutex
 	acquiring bool
+	prepared  bool // dir was checked once: later acquisitions skip the round trip
 	held      *ownership
 }
 
@@ -73,8 +74,11 @@ func (k *contender) acquire(ctx context.Context, wait bool) (bool, error) {
 		k.acquiring = false
 		k.mu.Unlock()
 	}()
-	if err := k.prepare(ctx); err != nil {
-		return false, err
+	if !k.prepared {
+		if err := k.prepare(ctx); err != nil {
+			return false, err
+		}
+		k.prepared = true // only the acquiring goroutine touches it
 	}
 	own, err := k.contend(ctx, wait)
 	if err != nil || own == nil {
@@ -163,6 +167,11 @@ func (k *contender) contend(ctx context.Context, wait bool) (*ownership, error) 
 // after a lost answer, and makes sure we know its owning session.
 func (k *contender) create(ctx context.Context, name string) (string, kazoo.Stat, error) {
 	node, stat, err := createProtected(ctx, k.c, k.dir, name+k.kind, []byte(k.o.id), kazoo.ModeEphemeralSequential)
+	if errors.Is(err, kazoo.ErrNoNode) { // dir was deleted since (e.g. a container emptied)
+		if err = k.c.EnsurePath(ctx, k.dir); err == nil {
+			node, stat, err = createProtected(ctx, k.c, k.dir, name+k.kind, []byte(k.o.id), kazoo.ModeEphemeralSequential)
+		}
+	}
 	if err == nil && stat.EphemeralOwner == 0 { // servers before 3.5 return no Stat
 		var ok bool
 		ok, stat, err = k.c.Exists(ctx, node)

@@ -412,3 +412,23 @@ func TestLockBadInput(t *testing.T) {
 		t.Error("/l was created")
 	}
 }
+
+// A lock whose node was deleted between two acquisitions (a Curator
+// container emptied, an operator's cleanup) creates it again.
+func TestLockRecreatesDeletedPath(t *testing.T) {
+	servers := zktest.Shared(t).Chroot(t)
+	ctx := testCtx(t, 30*time.Second)
+	c := connect(t, servers)
+	l := newLock(t, c, "/a/l")
+	for range 2 {
+		if err := l.Lock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Unlock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Delete(ctx, "/a/l", -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
