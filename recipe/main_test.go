@@ -3,7 +3,10 @@ package recipe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +15,48 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(zktest.Main(m)) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(withDemoServer{zktest.Main(m)}) }
+
+// demoServer is the server of the examples, which have no testing.T.
+var demoServer struct {
+	once sync.Once
+	srv  *zktest.Server
+	n    atomic.Int32
+}
+
+// DemoServers returns a connection string to the examples' server, with
+// a chroot of its own for each name (exported for the examples' package).
+func DemoServers(name string) string {
+	demoServer.once.Do(func() {
+		srv, err := zktest.Start()
+		if err != nil {
+			panic(err)
+		}
+		demoServer.srv = srv
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := kazoo.Connect(ctx, demoServer.srv.Addr())
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	name = fmt.Sprintf("/%s-%d", name, demoServer.n.Add(1)) // -count=N runs examples N times
+	if err := c.EnsurePath(ctx, name); err != nil {
+		panic(err)
+	}
+	return demoServer.srv.Addr() + name
+}
+
+type withDemoServer struct{ zktest.M }
+
+func (w withDemoServer) Run() int {
+	code := w.M.Run()
+	if demoServer.srv != nil {
+		demoServer.srv.Close()
+	}
+	return code
+}
 
 // testCtx returns a context that ends with the test, or after d.
 func testCtx(t testing.TB, d time.Duration) context.Context {
