@@ -125,7 +125,13 @@ func (k *contender) contend(ctx context.Context, wait bool) (*ownership, error) 
 			return giveUp(err)
 		}
 		if err == nil {
-			ms := members(children, k.kinds...)
+			ms, err := orderTies(ctx, k.c, k.dir, members(children, k.kinds...))
+			if err != nil {
+				if !retryable(err) {
+					return giveUp(err)
+				}
+				continue
+			}
 			if alien := members(children, k.alien...); len(alien) > 0 {
 				return giveUp(fmt.Errorf("recipe: %s has contenders of another layout (%s): %w", k.dir, alien[0].Name, ErrForeignLayout))
 			}

@@ -17,7 +17,9 @@
 // # Rules kept from kazoo's and Curator's bug trackers
 //
 //   - Sequence numbers are ordered as integers across the signed 32-bit wrap,
-//     never as strings; children that are not contenders are ignored.
+//     never as strings, and by creation zxid where the server stopped
+//     counting at 2147483647 (ZooKeeper 3.8 does); children that are not
+//     contenders are ignored.
 //   - Every waiter watches only the contender right before it (no herd).
 //   - A create whose answer was lost is found again by its unique prefix
 //     (Curator's "protected" mode), never made twice; a node of an earlier

@@ -2,9 +2,12 @@ package recipe
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/kazoo-go/kazoo"
 )
 
 // ZooKeeper appends the parent's child version to a sequential node's name,
@@ -45,13 +48,21 @@ func parseSeq(suffix string) (seq int32, ok bool) {
 	return int32(v), err == nil
 }
 
+// ZooKeeper 3.8, at least, does not wrap: once the counter reaches
+// 2147483647, every later sequential child gets 2147483647 too (the tree
+// keeps the larger child version; checked on a real server by
+// TestLockOrderAcrossSequenceWrap). Names then no longer tell the order,
+// and sorting ties by name would let a newcomer sort ahead of the holder.
+// orderTies orders such ties by creation zxid, which only grows.
+
 // member is one contender of a sequential recipe: a child of the recipe's
 // node, its kind (the marker found in its name, e.g. "__lock__") and its
 // sequence number.
 type member struct {
-	Name string
-	Kind string
-	Seq  int32
+	Name  string
+	Kind  string
+	Seq   int32
+	Czxid int64 // set by orderTies for tied members only
 }
 
 // members parses children into the contenders whose names carry one of the
@@ -83,4 +94,37 @@ func members(children []string, kinds ...string) []member {
 // indexOf returns the position of the member named name, or -1.
 func indexOf(ms []member, name string) int {
 	return slices.IndexFunc(ms, func(m member) bool { return m.Name == name })
+}
+
+// orderTies reorders members that share a sequence number by their
+// creation zxid, read from the server (children of dir), and drops the ones
+// that vanished meanwhile. Without ties it returns ms at once.
+func orderTies(ctx context.Context, c *kazoo.Client, dir string, ms []member) ([]member, error) {
+	tied := false
+	for i := 1; i < len(ms) && !tied; i++ {
+		tied = ms[i].Seq == ms[i-1].Seq
+	}
+	if !tied {
+		return ms, nil
+	}
+	futures := make([]*kazoo.Future[kazoo.ExistsResult], len(ms))
+	for i, m := range ms {
+		futures[i] = c.ExistsAsync(ctx, kazoo.JoinPath(dir, m.Name))
+	}
+	out := ms[:0:0]
+	for i, f := range futures {
+		r, err := f.Result()
+		if err != nil {
+			return nil, err
+		}
+		if r.Exists {
+			m := ms[i]
+			m.Czxid = r.Stat.Czxid
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b member) int {
+		return cmp.Or(compareSeq(a.Seq, b.Seq), cmp.Compare(a.Czxid, b.Czxid))
+	})
+	return out, nil
 }
