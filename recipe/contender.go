@@ -152,10 +152,12 @@ func (k *contender) contend(ctx context.Context, wait bool) (*ownership, error) 
 				return giveUp(nil)
 			}
 			ok, _, ch, err := k.c.ExistsW(ctx, kazoo.JoinPath(k.dir, ms[j].Name))
-			if err == nil && !ok {
+			switch {
+			case err != nil && !retryable(err):
+				return giveUp(err)
+			case err == nil && !ok:
 				continue
-			}
-			if err == nil {
+			case err == nil:
 				select {
 				case <-ch:
 					continue

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -140,6 +142,9 @@ func (s *Semaphore) lease(ctx context.Context, wait bool) (*ownership, error) {
 		kids, _, ch, err := s.c.ChildrenW(ctx, s.dir)
 		if err != nil {
 			return nil, s.giveUp(ctx, node, err)
+		}
+		if s.o.curator && !slices.Contains(kids, path.Base(node)) {
+			return nil, fmt.Errorf("recipe: Semaphore %s: our lease node %s vanished: %w", s.path, node, ErrLost)
 		}
 		if s.o.curator && len(kids) <= s.max {
 			return watchOwnership(s.c, s.o, node, stat), nil
