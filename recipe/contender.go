@@ -172,19 +172,12 @@ func (k *contender) contend(ctx context.Context, wait bool) (*ownership, error) 
 }
 
 // create makes our node with a name unique to this attempt, adopting it
-// after a lost answer, and makes sure we know its owning session.
+// after a lost answer.
 func (k *contender) create(ctx context.Context, name string) (string, kazoo.Stat, error) {
 	node, stat, err := createProtected(ctx, k.c, k.dir, name+k.kind, []byte(k.o.id), kazoo.ModeEphemeralSequential)
 	if errors.Is(err, kazoo.ErrNoNode) { // dir was deleted since (e.g. a container emptied)
 		if err = k.c.EnsurePath(ctx, k.dir); err == nil {
 			node, stat, err = createProtected(ctx, k.c, k.dir, name+k.kind, []byte(k.o.id), kazoo.ModeEphemeralSequential)
-		}
-	}
-	if err == nil && stat.EphemeralOwner == 0 { // servers before 3.5 return no Stat
-		var ok bool
-		ok, stat, err = k.c.Exists(ctx, node)
-		if err == nil && !ok {
-			err = fmt.Errorf("recipe: %s vanished after its creation: %w", node, ErrLost)
 		}
 	}
 	return node, stat, err

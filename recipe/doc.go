@@ -18,7 +18,7 @@
 //
 //   - Sequence numbers are ordered as integers across the signed 32-bit wrap,
 //     never as strings, and by creation zxid where the server stopped
-//     counting at 2147483647 (ZooKeeper 3.8 does); children that are not
+//     counting at 2147483647 (ZooKeeper 3.8 and 3.9 do); children that are not
 //     contenders are ignored.
 //   - Every waiter watches only the contender right before it (no herd).
 //   - A create whose answer was lost is found again by its unique prefix

@@ -31,7 +31,7 @@ func TestOwnershipPolicies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			node, st, err := c.Create(ctx, "/n", nil, kazoo.WithMode(kazoo.ModeEphemeralSequential))
+			node, st, err := createProtected(ctx, c, "/", "n", nil, kazoo.ModeEphemeralSequential)
 			if err != nil {
 				t.Fatal(err)
 			}

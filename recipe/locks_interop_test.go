@@ -11,6 +11,7 @@ import (
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/internal/interop"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
 
@@ -18,6 +19,9 @@ import (
 func worker(t *testing.T, lib, servers, id string) *interop.Proc {
 	t.Helper()
 	var p *interop.Proc
+	if lib == "curator" { // Curator 5 needs create2 and containers
+		zktest.RequireVersion(t, zktest.Shared(t), proto.Version{Major: 3, Minor: 5})
+	}
 	if lib == "kazoo" {
 		p = interop.Python(t, "testdata/locks_worker.py", servers, id)
 	} else {

@@ -33,7 +33,8 @@ func protectedPrefix() string { return "_c_" + newUUID(true) + "-" }
 
 // createProtected creates parent/name (name must start with a prefix unique
 // to this call, such as protectedPrefix or kazoo's uuid) with mode, and
-// returns the created path and its Stat.
+// returns the created path and its Stat (read back on servers before 3.5,
+// whose create answers without one).
 //
 // A create whose answer is lost (connection loss, session expiry) may still
 // have happened. Rather than create a second node, it then lists parent and
@@ -68,6 +69,16 @@ func createProtected(ctx context.Context, c *kazoo.Client, parent, name string, 
 			}
 		}
 		p, st, err := c.Create(ctx, full, data, kazoo.WithMode(mode))
+		if err == nil && st.Czxid == 0 { // servers before 3.5 return no Stat
+			var ok bool
+			if ok, st, err = c.Exists(ctx, p); err == nil && !ok {
+				err = fmt.Errorf("recipe: %s vanished after its creation: %w", p, kazoo.ErrNoNode)
+			}
+			if err != nil {
+				_ = cleanup(ctx, c, func(ctx context.Context) error { return deleteUntil(ctx, c, p) })
+				return "", kazoo.Stat{}, err
+			}
+		}
 		if err == nil {
 			return p, st, nil
 		}

@@ -21,6 +21,9 @@ func TestCreateProtectedAdoptsAfterConnectionLoss(t *testing.T) {
 	if err := observer.EnsurePath(ctx, "/p"); err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := c.Create(ctx, "/warm", nil); err != nil { // the client knows the server's version now
+		t.Fatal(err)
+	}
 	prefix := protectedPrefix()
 	proxy.CutDownstream() // the create reaches the server; its answer does not come back
 	type result struct {

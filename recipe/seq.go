@@ -48,10 +48,10 @@ func parseSeq(suffix string) (seq int32, ok bool) {
 	return int32(v), err == nil
 }
 
-// ZooKeeper 3.8, at least, does not wrap: once the counter reaches
+// ZooKeeper 3.4 wraps; 3.8 and 3.9 do not: once the counter reaches
 // 2147483647, every later sequential child gets 2147483647 too (the tree
-// keeps the larger child version; checked on a real server by
-// TestLockOrderAcrossSequenceWrap). Names then no longer tell the order,
+// keeps the larger child version; TestLockOrderAtSequenceLimit checks both
+// behaviours on real servers). Names then no longer tell the order,
 // and sorting ties by name would let a newcomer sort ahead of the holder.
 // orderTies orders such ties by creation zxid, which only grows.
 

@@ -32,7 +32,9 @@ func startWrapServer(t *testing.T, cversion int32) *zktest.Server {
 		javac = "javac"
 	}
 	cp := strings.Join(inst.Classpath, ":")
-	if out, err := exec.Command(javac, "-nowarn", "-implicit:none", "-cp", cp, "-d", classes, "testdata/LocksSeqWrap.java").CombinedOutput(); err != nil {
+	// An empty -sourcepath: some releases' jars carry sources that javac
+	// would otherwise compile instead of using the classes.
+	if out, err := exec.Command(javac, "-nowarn", "-implicit:none", "-sourcepath", t.TempDir(), "-cp", cp, "-d", classes, "testdata/LocksSeqWrap.java").CombinedOutput(); err != nil {
 		t.Fatalf("compiling LocksSeqWrap.java: %v\n%s", err, out)
 	}
 	out, err := exec.Command(inst.Java, "-cp", cp+":"+classes, "LocksSeqWrap", filepath.Join(srv.Dir(), "data"), "/wrap", fmt.Sprint(cversion)).CombinedOutput()

@@ -28,7 +28,14 @@ public class LocksSeqWrap {
         dt.deleteNode(path + "/x", zxid);
         dt.lastProcessedZxid = zxid;
         FileTxnSnapLog snap = new FileTxnSnapLog(dir, dir);
-        snap.save(dt, new ConcurrentHashMap<>(), true);
+        // save(tree, sessions) before 3.5, save(tree, sessions, sync) since.
+        for (java.lang.reflect.Method m : FileTxnSnapLog.class.getMethods()) {
+            if (m.getName().equals("save") && m.getParameterCount() == 2) {
+                m.invoke(snap, dt, new ConcurrentHashMap<Long, Integer>());
+            } else if (m.getName().equals("save") && m.getParameterCount() == 3) {
+                m.invoke(snap, dt, new ConcurrentHashMap<Long, Integer>(), true);
+            }
+        }
         snap.close();
         System.out.println("cversion " + dt.getNode(path).stat.getCversion());
     }
