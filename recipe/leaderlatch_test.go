@@ -88,3 +88,51 @@ func TestLeaderLatch(t *testing.T) {
 		t.Fatalf("left behind %v", got)
 	}
 }
+
+// Around a reconnect (CURATOR-696, CURATOR-724): the leader that lost its
+// connection is told, and gives its node up, before the next one leads;
+// it then queues again behind it.
+func TestLeaderLatchReconnectNeverTwoLeaders(t *testing.T) {
+	servers := zktest.Shared(t).Chroot(t)
+	ctx := testCtx(t, 20*time.Second)
+	proxy, through := proxied(t, servers)
+	observer := connect(t, servers)
+	a, err := NewLeaderLatch(connect(t, through, kazoo.WithSessionTimeout(4*time.Second)), "/latch", WithIdentifier("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewLeaderLatch(connect(t, servers), "/latch", WithIdentifier("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []*LeaderLatch{a, b} { // a first: it leads
+		if err := l.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { l.Close(context.Background()) })
+		if err := a.Await(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, "b's node", func() bool { return len(children(t, observer, "/latch")) == 2 })
+	lead := a.Context()
+	proxy.ResetAll()
+	<-lead.Done()
+	told := time.Now()
+	if err := b.Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if elected := time.Now(); !told.Before(elected) {
+		t.Fatalf("b led at %v, before a was told at %v", elected, told)
+	}
+	if cause := context.Cause(lead); !errors.Is(cause, ErrSuspended) {
+		t.Fatalf("a's term ended with %v, want ErrSuspended", cause)
+	}
+	waitFor(t, 10*time.Second, "a back in line", func() bool { return len(children(t, observer, "/latch")) == 2 })
+	if a.HasLeadership() || !b.HasLeadership() {
+		t.Fatalf("after the reconnect: a leads %v, b leads %v", a.HasLeadership(), b.HasLeadership())
+	}
+	if id, err := b.Leader(ctx); err != nil || id != "b" {
+		t.Fatalf("Leader() = %q, %v", id, err)
+	}
+}
