@@ -136,7 +136,11 @@ func TestLockChaos(t *testing.T) {
 					stopWork()
 				}
 			}
-			_ = l.Unlock(context.Background())
+			uctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := l.Unlock(uctx); err != nil {
+				t.Errorf("worker %d: final Unlock: %v (client %v, session 0x%x)", i, err, w.c.State(), w.c.SessionID())
+			}
 		}()
 	}
 
@@ -196,6 +200,11 @@ func TestLockChaos(t *testing.T) {
 			ectx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			if err := zktest.ExpireSession(ectx, w.c); err == nil {
 				faults["session expiry"]++
+			} else {
+				// Seen on ensembles: the server expired the session, but the
+				// client stays Connected and every call fails with
+				// ErrSessionExpired (an engine issue, reported).
+				t.Logf("expiring a session: %v (client %v, session 0x%x)", err, w.c.State(), w.c.SessionID())
 			}
 			cancel()
 		}

@@ -186,13 +186,7 @@ func (k *contender) create(ctx context.Context, name string) (string, kazoo.Stat
 // remove deletes node, retrying transient errors even after ctx ended
 // (guaranteed delete); a node already gone is fine.
 func (k *contender) remove(ctx context.Context, node string) error {
-	return cleanup(ctx, k.c, func(ctx context.Context) error {
-		err := k.c.Delete(ctx, node, kazoo.AnyVersion)
-		if errors.Is(err, kazoo.ErrNoNode) {
-			return nil
-		}
-		return err
-	})
+	return cleanup(ctx, k.c, func(ctx context.Context) error { return deleteUntil(ctx, k.c, node, true) })
 }
 
 // release ends our ownership and deletes our node, retrying until ctx ends;
@@ -206,7 +200,7 @@ func (k *contender) release(ctx context.Context) error {
 		return nil
 	}
 	own.cancel(ErrReleased)
-	if err := deleteUntil(ctx, k.c, own.node); err != nil {
+	if err := deleteUntil(ctx, k.c, own.node, true); err != nil {
 		return err
 	}
 	k.mu.Lock()

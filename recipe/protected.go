@@ -75,7 +75,7 @@ func createProtected(ctx context.Context, c *kazoo.Client, parent, name string, 
 				err = fmt.Errorf("recipe: %s vanished after its creation: %w", p, kazoo.ErrNoNode)
 			}
 			if err != nil {
-				_ = cleanup(ctx, c, func(ctx context.Context) error { return deleteUntil(ctx, c, p) })
+				_ = cleanup(ctx, c, func(ctx context.Context) error { return deleteUntil(ctx, c, p, ephemeral) })
 				return "", kazoo.Stat{}, err
 			}
 		}
@@ -165,12 +165,15 @@ func cleanup(parent context.Context, c *kazoo.Client, fn func(context.Context) e
 const minDelay = 10 * time.Millisecond
 
 // deleteUntil deletes node, retrying through connection loss until ctx
-// ends (guaranteed delete); a node already gone is fine.
-func deleteUntil(ctx context.Context, c *kazoo.Client, node string) error {
+// ends (guaranteed delete); a node already gone is fine, and so is an
+// ephemeral node whose delete the server refused because the session
+// expired: the node dies with it. (A client can be told so on every call
+// while still reporting Connected: retrying then would never end.)
+func deleteUntil(ctx context.Context, c *kazoo.Client, node string, ephemeral bool) error {
 	delay := minDelay
 	for {
 		err := c.Delete(ctx, node, kazoo.AnyVersion)
-		if err == nil || errors.Is(err, kazoo.ErrNoNode) {
+		if err == nil || errors.Is(err, kazoo.ErrNoNode) || (ephemeral && errors.Is(err, kazoo.ErrSessionExpired)) {
 			return nil
 		}
 		if !retryable(err) || !pause(ctx, &delay) {

@@ -185,7 +185,7 @@ func (s *Semaphore) Release(ctx context.Context) error {
 		return nil
 	}
 	own.cancel(ErrReleased)
-	if err := deleteUntil(ctx, s.c, own.node); err != nil {
+	if err := deleteUntil(ctx, s.c, own.node, true); err != nil {
 		return err
 	}
 	s.mu.Lock()
