@@ -1,0 +1,54 @@
+package recipe_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
+	"go.uber.org/goleak"
+)
+
+// TestMain of the Recipes II tests (the lead folds it with recipes I's).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(zktest.Main(m)) }
+
+// connect opens a client on servers, closed when the test ends.
+func connect(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := kazoo.Connect(ctx, servers, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testCtx is a context that ends with the test, or after d.
+func testCtx(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// expire expires c's session for real and waits until c saw it.
+func expire(t testing.TB, c *kazoo.Client) {
+	t.Helper()
+	if err := zktest.ExpireSession(testCtx(t, 30*time.Second), c); err != nil {
+		t.Fatal(err)
+	}
+}
