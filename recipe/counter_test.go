@@ -39,12 +39,9 @@ func goAdds(t *testing.T, k, n int, add func() error) {
 }
 
 func TestCounterSumsWithKazoo(t *testing.T) {
-	srv := zktest.Shared(t)
-	servers := srv.Chroot(t)
-	c := connect(t, servers)
-	ctx := testCtx(t, 120*time.Second)
-	chroot := servers[len(srv.Addr()):]
-	py := interop.Python(t, "testdata/recipes2_worker.py", srv.Addr())
+	e := newEnv(t, 120*time.Second)
+	c, ctx, chroot := e.c, e.ctx, e.chroot
+	py := interop.Python(t, "testdata/recipes2_worker.py", e.addr)
 
 	ints := recipe.NewCounter(c, "/ints", int64(0))
 	py.Send("counter_add %s/ints 100", chroot)
@@ -68,13 +65,10 @@ func TestCounterSumsWithKazoo(t *testing.T) {
 }
 
 func TestSharedCountSumsWithKazooAndCurator(t *testing.T) {
-	srv := zktest.Shared(t)
-	servers := srv.Chroot(t)
-	c := connect(t, servers)
-	ctx := testCtx(t, 120*time.Second)
-	chroot := servers[len(srv.Addr()):]
-	py := interop.Python(t, "testdata/recipes2_worker.py", srv.Addr())
-	java := interop.Java(t, "testdata/Recipes2Worker.java", srv.Addr())
+	e := newEnv(t, 120*time.Second)
+	c, ctx, chroot := e.c, e.ctx, e.chroot
+	py := interop.Python(t, "testdata/recipes2_worker.py", e.addr)
+	java := interop.Java(t, "testdata/Recipes2Worker.java", e.addr)
 	java.Expect(60*time.Second, "connected")
 
 	sc := recipe.NewSharedCount(c, "/shared", 0)
@@ -92,12 +86,9 @@ func TestSharedCountSumsWithKazooAndCurator(t *testing.T) {
 }
 
 func TestAtomicLongSumsWithCurator(t *testing.T) {
-	srv := zktest.Shared(t)
-	servers := srv.Chroot(t)
-	c := connect(t, servers)
-	ctx := testCtx(t, 120*time.Second)
-	chroot := servers[len(srv.Addr()):]
-	java := interop.Java(t, "testdata/Recipes2Worker.java", srv.Addr())
+	e := newEnv(t, 120*time.Second)
+	c, ctx, chroot := e.c, e.ctx, e.chroot
+	java := interop.Java(t, "testdata/Recipes2Worker.java", e.addr)
 	java.Expect(60*time.Second, "connected")
 
 	l, err := recipe.NewAtomicLong(c, "/long", recipe.WithOptimisticTries(1000))

@@ -70,7 +70,7 @@ func (q *Queue) Len(ctx context.Context) (int, error) { return q.q.len(ctx) }
 // parseEntry reads "entry-<ppp>-<seq>" into its sort key.
 func parseEntry(name string) (queueKey, bool) {
 	rest, ok := strings.CutPrefix(name, "entry-")
-	if !ok || len(rest) < 15 || rest[3] != '-' {
+	if !ok || len(rest) != 14 || rest[3] != '-' {
 		return queueKey{}, false
 	}
 	p, err := strconv.Atoi(rest[:3])
@@ -78,7 +78,7 @@ func parseEntry(name string) (queueKey, bool) {
 		return queueKey{}, false
 	}
 	seq, ok := seqSuffix(rest[4:])
-	if !ok || len(rest[4:]) != 10 {
+	if !ok {
 		return queueKey{}, false
 	}
 	return queueKey{prio: p, seq: seq}, true

@@ -52,3 +52,21 @@ func expire(t testing.TB, c *kazoo.Client) {
 		t.Fatal(err)
 	}
 }
+
+// env is what an interop test starts from: a client in a fresh chroot of
+// the shared server, the server's address (for workers) and the chroot
+// (workers prefix their paths with it).
+type env struct {
+	c       *kazoo.Client
+	ctx     context.Context
+	addr    string
+	chroot  string
+	servers string
+}
+
+func newEnv(t *testing.T, d time.Duration) env {
+	srv := zktest.Shared(t)
+	servers := srv.Chroot(t)
+	return env{c: connect(t, servers), ctx: testCtx(t, d), addr: srv.Addr(),
+		chroot: servers[len(srv.Addr()):], servers: servers}
+}
