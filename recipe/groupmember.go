@@ -72,10 +72,55 @@ func (g *GroupMember) members(ctx context.Context, kids []string) (map[string][]
 	return m, nil
 }
 
-// Watch yields the members now and after every change, until ctx ends or
-// the loop stops; an error ends it.
+// Watch yields the members now and after every change of membership or
+// payload (a persistent recursive watch, ZooKeeper 3.6+, as Curator's
+// cache uses), until ctx ends or the loop stops; an error ends it.
 func (g *GroupMember) Watch(ctx context.Context) iter.Seq2[map[string][]byte, error] {
-	return watchMembers(ctx, g.client, g.path, g.members)
+	return func(yield func(map[string][]byte, error) bool) {
+		w, err := g.client.AddWatch(ctx, g.path, true)
+		if err != nil {
+			if ctx.Err() == nil {
+				yield(nil, fmt.Errorf("recipe: group watch %s: %w", g.path, err))
+			}
+			return
+		}
+		defer func() { w.Close() }()
+		for {
+			m, err := g.Members(ctx)
+			if ctx.Err() != nil || !yield(m, err) || err != nil {
+				return
+			}
+			var ev kazoo.Event
+			select {
+			case e, ok := <-w.Events():
+				if !ok {
+					return
+				}
+				ev = e
+			case <-ctx.Done():
+				return
+			}
+			if ev.Type != kazoo.EventNotWatching {
+				ev = drain(w.Events()) // one read covers every change queued so far
+			}
+			if ev.Type != kazoo.EventNotWatching {
+				continue
+			}
+			if !errors.Is(ev.Err, kazoo.ErrSessionExpired) {
+				if ctx.Err() == nil {
+					yield(nil, fmt.Errorf("recipe: group watch %s ended: %w", g.path, ev.Err))
+				}
+				return
+			}
+			w.Close() // the watch died with the session: set it again
+			if w, err = g.client.AddWatch(ctx, g.path, true); err != nil {
+				if ctx.Err() == nil {
+					yield(nil, fmt.Errorf("recipe: group watch %s: %w", g.path, err))
+				}
+				return
+			}
+		}
+	}
 }
 
 // Close leaves the group: our node is deleted.

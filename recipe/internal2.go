@@ -154,3 +154,18 @@ func watchMembers[T any](ctx context.Context, c *kazoo.Client, path string, read
 		}
 	}
 }
+
+// drain discards the events queued on ch now, and returns the terminal
+// one (EventNotWatching) if it comes among them.
+func drain(ch <-chan kazoo.Event) kazoo.Event {
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok || ev.Type == kazoo.EventNotWatching {
+				return ev
+			}
+		default:
+			return kazoo.Event{Type: kazoo.EventNodeDataChanged}
+		}
+	}
+}
