@@ -169,3 +169,79 @@ func drain(ch <-chan kazoo.Event) kazoo.Event {
 		}
 	}
 }
+
+// kazooLock is the minimal kazoo Lock SetPartitioner needs (recipes I's
+// Lock replaces it at merge): an ephemeral-sequential node
+// path/<uuid>__lock__<seq> holding id; the lowest holds the lock, the others
+// watch the one before them. Sequence numbers are compared as integers.
+type kazooLock struct {
+	client *kazoo.Client
+	path   string
+	id     []byte
+	prefix string
+	node   string // full path of our node while we hold or wait
+}
+
+func newKazooLock(c *kazoo.Client, path, id string) *kazooLock {
+	return &kazooLock{client: c, path: path, id: []byte(id), prefix: hexUUID() + "__lock__"}
+}
+
+// acquire blocks until the lock is ours or ctx ends (then our node is
+// removed).
+func (l *kazooLock) acquire(ctx context.Context) error {
+	created, _, err := l.client.Create(ctx, childPath(l.path, l.prefix), l.id,
+		kazoo.WithMode(kazoo.ModeEphemeralSequential), kazoo.WithParents())
+	if err != nil {
+		return err
+	}
+	l.node = created
+	name := created[strings.LastIndexByte(created, '/')+1:]
+	for {
+		kids, _, err := l.client.Children(ctx, l.path)
+		if err != nil {
+			return l.abandon(ctx, err)
+		}
+		kids = slices.DeleteFunc(kids, func(k string) bool {
+			i := strings.Index(k, "__lock__")
+			_, ok := seqSuffix(k)
+			return i < 0 || !ok || len(k)-i != len("__lock__")+10
+		})
+		sortBySeq(kids)
+		i := slices.Index(kids, name)
+		if i < 0 {
+			return l.abandon(ctx, fmt.Errorf("recipe: lock node %s vanished (session lost)", created))
+		}
+		if i == 0 {
+			return nil
+		}
+		ok, _, ch, err := l.client.ExistsW(ctx, childPath(l.path, kids[i-1]))
+		if err != nil {
+			return l.abandon(ctx, err)
+		}
+		if ok {
+			if _, err := wait(ctx, ch); err != nil {
+				return l.abandon(ctx, err)
+			}
+		}
+	}
+}
+
+func (l *kazooLock) abandon(ctx context.Context, err error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.client.SessionTimeout())
+	defer cancel()
+	_ = l.release(rctx)
+	return err
+}
+
+// release deletes our node (a node already gone is fine).
+func (l *kazooLock) release(ctx context.Context) error {
+	if l.node == "" {
+		return nil
+	}
+	err := l.client.Delete(ctx, l.node, kazoo.AnyVersion)
+	if err != nil && !errors.Is(err, kazoo.ErrNoNode) && !errors.Is(err, kazoo.ErrSessionExpired) {
+		return err
+	}
+	l.node = ""
+	return nil
+}

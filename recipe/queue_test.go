@@ -327,4 +327,3 @@ func toBytes(s []string) [][]byte {
 	}
 	return b
 }
-
