@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kazoo-go/kazoo"
 )
@@ -99,9 +100,10 @@ type seqQueue struct {
 	parse  func(name string) (queueKey, bool)
 	valid  func(data []byte) error // if set, checked before an item is deleted
 
-	mu      sync.Mutex
-	pending []string // sorted entries from the last listing, not yet tried
-	foreign map[string]bool
+	mu       sync.Mutex
+	pending  []string  // sorted entries of the last listing, not yet tried
+	listedAt time.Time // when that listing was sent
+	foreign  map[string]bool
 }
 
 func newSeqQueue(client *kazoo.Client, path, prefix string, parse func(string) (queueKey, bool)) (*seqQueue, error) {
@@ -171,13 +173,16 @@ func (q *seqQueue) len(ctx context.Context) (int, error) {
 	return len(q.entries(kids)), nil
 }
 
-// take returns the first item it manages to delete. After losing a race
-// for an entry it tries the next one of the same listing, so that consumers
-// racing for the head do not list the queue once per lost race; each take
-// that wins lists afresh, so that priorities hold.
+// take returns the first item it manages to delete. It tries the entries
+// of a listing in order, and shares the listing with the takes that run
+// concurrently in this process, so that consumers neither list the queue
+// once per lost race nor all race for its head. A take only uses a listing
+// sent after it started, so that an item put before a take started is
+// seen by it (priorities hold as in kazoo).
 func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
+	start := time.Now()
 	for {
-		if name, ok := q.next(); ok {
+		if name, ok := q.next(start); ok {
 			p := childPath(q.path, name)
 			if q.valid != nil {
 				data, ok, err := q.takeValid(ctx, name)
@@ -194,9 +199,6 @@ func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 			_, derr := del.Result()
 			switch {
 			case derr == nil && gerr == nil:
-				q.mu.Lock()
-				q.pending = nil // list afresh next time: a new item may come first
-				q.mu.Unlock()
 				return r.Data, true, nil
 			case derr == nil:
 				return nil, false, fmt.Errorf("recipe: queue %s: item %s deleted but not read: %w", q.path, name, gerr)
@@ -211,6 +213,7 @@ func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 			ch   <-chan kazoo.Event
 			err  error
 		)
+		listed := time.Now()
 		if block {
 			kids, _, ch, err = q.client.ChildrenW(ctx, q.path)
 		} else {
@@ -233,8 +236,11 @@ func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 		}
 		if es := q.entries(kids); len(es) > 0 {
 			q.mu.Lock()
-			q.pending = es
+			if listed.After(q.listedAt) {
+				q.pending, q.listedAt = es, listed
+			}
 			q.mu.Unlock()
+			start = listed // our own listing is fresh enough, and so is a newer one
 			continue
 		}
 		if !block {
@@ -270,16 +276,15 @@ func (q *seqQueue) takeValid(ctx context.Context, name string) ([]byte, bool, er
 	if err != nil {
 		return nil, false, fmt.Errorf("recipe: queue %s get: %w", q.path, err)
 	}
-	q.mu.Lock()
-	q.pending = nil
-	q.mu.Unlock()
 	return data, true, nil
 }
 
-func (q *seqQueue) next() (string, bool) {
+// next pops the next entry of the shared listing, if that listing was
+// sent at or after since.
+func (q *seqQueue) next(since time.Time) (string, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.pending) == 0 {
+	if len(q.pending) == 0 || q.listedAt.Before(since) {
 		return "", false
 	}
 	n := q.pending[0]
