@@ -2,6 +2,7 @@ package recipe_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,7 +12,51 @@ import (
 )
 
 // TestMain of the Recipes II tests (the lead folds it with recipes I's).
-func TestMain(m *testing.M) { goleak.VerifyTestMain(zktest.Main(m)) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(withExampleServer{zktest.Main(m)}) }
+
+// The examples run against a server of their own (they have no testing.TB
+// to reach the shared one), started on first use and stopped after the run.
+var exampleServer struct {
+	once sync.Once
+	srv  *zktest.Server
+}
+
+type withExampleServer struct{ zktest.M }
+
+func (w withExampleServer) Run() int {
+	code := w.M.Run()
+	if exampleServer.srv != nil {
+		exampleServer.srv.Close()
+	}
+	return code
+}
+
+// exampleClient connects to the examples' server, in a chroot named after
+// the example. Real programs connect to their ensemble:
+// kazoo.Connect(ctx, "zk1:2181,zk2:2181,zk3:2181/myapp").
+func exampleClient(name string) *kazoo.Client {
+	exampleServer.once.Do(func() {
+		srv, err := zktest.Start()
+		if err != nil {
+			panic(err)
+		}
+		exampleServer.srv = srv
+	})
+	ctx := context.Background()
+	root, err := kazoo.Connect(ctx, exampleServer.srv.Addr())
+	if err != nil {
+		panic(err)
+	}
+	defer root.Close()
+	if err := root.EnsurePath(ctx, "/"+name); err != nil {
+		panic(err)
+	}
+	c, err := kazoo.Connect(ctx, exampleServer.srv.Addr()+"/"+name)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
 
 // connect opens a client on servers, closed when the test ends.
 func connect(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {

@@ -18,7 +18,31 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(zktest.Main(m)) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(withExampleServer{zktest.Main(m)}) }
+
+// The example runs against a server of its own, stopped after the run.
+var exampleServer *zktest.Server
+
+type withExampleServer struct{ zktest.M }
+
+func (w withExampleServer) Run() int {
+	code := w.M.Run()
+	if exampleServer != nil {
+		exampleServer.Close()
+	}
+	return code
+}
+
+func exampleServers() string {
+	if exampleServer == nil {
+		srv, err := zktest.Start()
+		if err != nil {
+			panic(err)
+		}
+		exampleServer = srv
+	}
+	return exampleServer.Addr()
+}
 
 func connect(t *testing.T, servers string) *kazoo.Client {
 	t.Helper()
