@@ -91,9 +91,6 @@ func childPath(parent, name string) string {
 	return parent + "/" + name
 }
 
-// cutPrefix is strings.CutPrefix for readability at call sites.
-func cutPrefix(s, p string) (string, bool) { return strings.CutPrefix(s, p) }
-
 // childrenChanges yields the children of path now and after every change,
 // from a child watch (no polling); a missing path yields no children and
 // waits for its creation. It ends when ctx ends (without an error), when

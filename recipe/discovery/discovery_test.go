@@ -253,8 +253,9 @@ func TestStrategies(t *testing.T) {
 		t.Fatalf("round robin: %v", got)
 	}
 	s := &discovery.Sticky{Next: &discovery.RoundRobin{}}
-	if s.Pick(in).ID != "a" || s.Pick(in).ID != "a" {
-		t.Fatal("sticky moved")
+	first, second := s.Pick(in).ID, s.Pick(in).ID
+	if first != "a" || second != "a" {
+		t.Fatalf("sticky picked %s then %s", first, second)
 	}
 	if moved := s.Pick(in[1:]).ID; moved == "a" || s.Pick(in).ID != moved {
 		t.Fatal("sticky did not move on when its instance went, or moved back")
