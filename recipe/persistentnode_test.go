@@ -87,3 +87,28 @@ func TestPersistentNodeOptions(t *testing.T) {
 		t.Fatalf("zero TTL: %v", err)
 	}
 }
+
+func TestPersistentTTLNodeRecreated(t *testing.T) {
+	servers := zktest.Shared(t).Chroot(t) // the shared server enables TTL nodes
+	c := connect(t, servers)
+	ctx := testCtx(t, 30*time.Second)
+	n, err := recipe.NewPersistentNode(c, "/ttl/node", []byte("t"), recipe.WithNodeTTL(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close(ctx)
+	if err := n.WaitCreated(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, st, err := c.Get(ctx, "/ttl/node")
+	if err != nil || st.EphemeralOwner == c.SessionID() {
+		t.Fatalf("TTL node: %v, owner %x", err, st.EphemeralOwner)
+	}
+	if err := c.Delete(ctx, "/ttl/node", kazoo.AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "the TTL node back", func() bool {
+		data, _, err := c.Get(ctx, "/ttl/node")
+		return err == nil && string(data) == "t"
+	})
+}

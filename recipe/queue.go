@@ -181,6 +181,7 @@ func (q *seqQueue) len(ctx context.Context) (int, error) {
 // seen by it (priorities hold as in kazoo).
 func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 	start := time.Now()
+	watch := false // list with a watch only once a plain listing found nothing
 	for {
 		if name, ok := q.next(start); ok {
 			p := childPath(q.path, name)
@@ -214,7 +215,7 @@ func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 			err  error
 		)
 		listed := time.Now()
-		if block {
+		if watch {
 			kids, _, ch, err = q.client.ChildrenW(ctx, q.path)
 		} else {
 			kids, _, err = q.client.Children(ctx, q.path)
@@ -222,6 +223,10 @@ func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 		if errors.Is(err, kazoo.ErrNoNode) {
 			if !block {
 				return nil, false, nil
+			}
+			if !watch {
+				watch = true
+				continue
 			}
 			var ok bool
 			if ok, _, ch, err = q.client.ExistsW(ctx, q.path); err == nil && ok {
@@ -241,11 +246,17 @@ func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 			}
 			q.mu.Unlock()
 			start = listed // our own listing is fresh enough, and so is a newer one
+			watch = false
 			continue
 		}
 		if !block {
 			return nil, false, nil
 		}
+		if !watch { // empty: list again, this time with a watch
+			watch = true
+			continue
+		}
+		watch = false
 		if _, err := wait(ctx, ch); err != nil {
 			return nil, false, fmt.Errorf("recipe: queue %s get: %w", q.path, err)
 		}
