@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/kazoo-go/kazoo"
 )
@@ -23,11 +24,13 @@ type AtomicLong struct {
 	path   string
 	tries  int
 	lock   PromotionLock
+	promo  sync.Mutex // the goroutines of this process take lock one at a time
 }
 
 // PromotionLock is the lock an [AtomicLong] takes when optimistic tries
-// keep failing: any distributed mutex (Curator's is an InterProcessMutex on
-// a path of its own).
+// keep failing: any distributed mutex, such as a [Lock] (Curator's is an
+// InterProcessMutex on a path of its own). The AtomicLong calls it from one
+// goroutine at a time.
 type PromotionLock interface {
 	Lock(ctx context.Context) error
 	Unlock(ctx context.Context) error
@@ -168,6 +171,8 @@ func (a *AtomicLong) modify(ctx context.Context, f func(cur int64) (extra int64,
 	if a.lock == nil {
 		return res, nil
 	}
+	a.promo.Lock()
+	defer a.promo.Unlock()
 	if err := a.lock.Lock(ctx); err != nil {
 		return res, fmt.Errorf("recipe: atomic long %s: promotion: %w", a.path, err)
 	}

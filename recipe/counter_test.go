@@ -109,28 +109,32 @@ func TestAtomicLongSumsWithCurator(t *testing.T) {
 	}
 }
 
-// chanLock is a PromotionLock for one process, counting its use.
-type chanLock struct {
-	ch    chan struct{}
-	taken int
+// countedLock is recipes I's Lock in Curator's layout (what Curator's
+// PromotedToLock takes), counting its acquisitions.
+type countedLock struct {
+	l     *recipe.Lock
+	taken int // only changed while holding l
 }
 
-func (l *chanLock) Lock(ctx context.Context) error {
-	select {
-	case l.ch <- struct{}{}:
-		l.taken++
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+func (c *countedLock) Lock(ctx context.Context) error {
+	err := c.l.Lock(ctx)
+	if err == nil {
+		c.taken++
 	}
+	return err
 }
-func (l *chanLock) Unlock(context.Context) error { <-l.ch; return nil }
+
+func (c *countedLock) Unlock(ctx context.Context) error { return c.l.Unlock(ctx) }
 
 func TestAtomicLongPromotesToLock(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	c := connect(t, servers)
 	ctx := testCtx(t, 60*time.Second)
-	lock := &chanLock{ch: make(chan struct{}, 1)}
+	rl, err := recipe.NewLock(c, "/long-lock", recipe.WithCurator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := &countedLock{l: rl}
 	// One optimistic try: under 4-way contention some lose and promote.
 	l, err := recipe.NewAtomicLong(c, "/long", recipe.WithOptimisticTries(1), recipe.WithPromotion(lock))
 	if err != nil {

@@ -50,10 +50,10 @@ func (s *SimpleDistributedQueue) Poll(ctx context.Context) ([]byte, bool, error)
 func seqOnly(prefix string) func(string) (queueKey, bool) {
 	return func(name string) (queueKey, bool) {
 		rest, ok := strings.CutPrefix(name, prefix)
-		if !ok || len(rest) != 10 {
+		if !ok {
 			return queueKey{}, false
 		}
-		seq, ok := seqSuffix(rest)
+		seq, ok := parseSeq(rest)
 		return queueKey{seq: seq}, ok
 	}
 }

@@ -38,7 +38,7 @@ func NewDoubleBarrier(client *kazoo.Client, path string, n int, id string) (*Dou
 	if err := kazoo.ValidatePath(path); err != nil {
 		return nil, fmt.Errorf("recipe: double barrier %q: %w", path, err)
 	}
-	return &DoubleBarrier{client: client, path: path, n: n, id: id, name: hexUUID()}, nil
+	return &DoubleBarrier{client: client, path: path, n: n, id: id, name: newUUID(false)}, nil
 }
 
 // Enter joins the barrier and blocks until n members have joined, or ctx

@@ -69,14 +69,14 @@ func FuzzQueueEntryName(f *testing.F) {
 	})
 }
 
-func TestSeqOrderAcrossWrap(t *testing.T) {
-	names := []string{"x-0000000002", "x--000000005", "x-2147483647", "x-0000000001"}
-	sortBySeq(names)
-	// Sorted as integers: the wrapped (negative) one is smallest.
-	want := []string{"x--000000005", "x-0000000001", "x-0000000002", "x-2147483647"}
+func TestQueueOrderAcrossWrap(t *testing.T) {
+	q := seqQueue{parse: parseEntry, foreign: map[string]bool{}}
+	got := q.entries([]string{"entry-100--2147483647", "entry-100-2147483646", "entry-001-0000000009", "entry-100-2147483647"})
+	// Priority first; then issue order across the signed wrap.
+	want := []string{"entry-001-0000000009", "entry-100-2147483646", "entry-100-2147483647", "entry-100--2147483647"}
 	for i := range want {
-		if names[i] != want[i] {
-			t.Fatalf("order %v, want %v", names, want)
+		if got[i] != want[i] {
+			t.Fatalf("order %v, want %v", got, want)
 		}
 	}
 }

@@ -1,18 +1,13 @@
 package recipe
 
 // Private helpers of the Recipes II files (barriers, counters, groups,
-// queues, partitioner, persistent nodes). The lead folds them together with
-// the recipes I helpers (seq.go, protected.go) at merge.
+// queues, partitioner, persistent nodes), beside recipes I's seq.go and
+// protected.go (newUUID, parseSeq, compareSeq).
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/kazoo-go/kazoo"
 )
@@ -30,43 +25,6 @@ func badValue(path string, data []byte, why error) error {
 		shown = shown[:max]
 	}
 	return fmt.Errorf("recipe: %s holds %q: %w: %v", path, shown, ErrBadValue, why)
-}
-
-// hexUUID returns a random UUID as 32 lowercase hex characters, as kazoo's
-// uuid4().hex.
-func hexUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return hex.EncodeToString(b[:])
-}
-
-// dashedUUID returns a random UUID in the 36-character form Curator uses.
-func dashedUUID() string {
-	h := hexUUID()
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// seqSuffix parses the sequence number ZooKeeper appended to name: its
-// last 10 characters ("%010d", so "-000000005" once the signed 32-bit
-// counter wrapped). Ordering by it as an integer, not as text, keeps the
-// order right across the wrap.
-func seqSuffix(name string) (int32, bool) {
-	if len(name) < 10 {
-		return 0, false
-	}
-	v, err := strconv.ParseInt(name[len(name)-10:], 10, 32)
-	return int32(v), err == nil
-}
-
-// sortBySeq sorts names by their sequence suffix, as integers.
-func sortBySeq(names []string) {
-	slices.SortStableFunc(names, func(a, b string) int {
-		x, _ := seqSuffix(a)
-		y, _ := seqSuffix(b)
-		return int(int64(x) - int64(y))
-	})
 }
 
 // wait blocks until ch delivers an event or ctx ends.
@@ -165,80 +123,4 @@ func drain(ch <-chan kazoo.Event) kazoo.Event {
 			return kazoo.Event{Type: kazoo.EventNodeDataChanged}
 		}
 	}
-}
-
-// kazooLock is the minimal kazoo Lock SetPartitioner needs (recipes I's
-// Lock replaces it at merge): an ephemeral-sequential node
-// path/<uuid>__lock__<seq> holding id; the lowest holds the lock, the others
-// watch the one before them. Sequence numbers are compared as integers.
-type kazooLock struct {
-	client *kazoo.Client
-	path   string
-	id     []byte
-	prefix string
-	node   string // full path of our node while we hold or wait
-}
-
-func newKazooLock(c *kazoo.Client, path, id string) *kazooLock {
-	return &kazooLock{client: c, path: path, id: []byte(id), prefix: hexUUID() + "__lock__"}
-}
-
-// acquire blocks until the lock is ours or ctx ends (then our node is
-// removed).
-func (l *kazooLock) acquire(ctx context.Context) error {
-	created, _, err := l.client.Create(ctx, childPath(l.path, l.prefix), l.id,
-		kazoo.WithMode(kazoo.ModeEphemeralSequential), kazoo.WithParents())
-	if err != nil {
-		return err
-	}
-	l.node = created
-	name := created[strings.LastIndexByte(created, '/')+1:]
-	for {
-		kids, _, err := l.client.Children(ctx, l.path)
-		if err != nil {
-			return l.abandon(ctx, err)
-		}
-		kids = slices.DeleteFunc(kids, func(k string) bool {
-			i := strings.Index(k, "__lock__")
-			_, ok := seqSuffix(k)
-			return i < 0 || !ok || len(k)-i != len("__lock__")+10
-		})
-		sortBySeq(kids)
-		i := slices.Index(kids, name)
-		if i < 0 {
-			return l.abandon(ctx, fmt.Errorf("recipe: lock node %s vanished (session lost)", created))
-		}
-		if i == 0 {
-			return nil
-		}
-		ok, _, ch, err := l.client.ExistsW(ctx, childPath(l.path, kids[i-1]))
-		if err != nil {
-			return l.abandon(ctx, err)
-		}
-		if ok {
-			if _, err := wait(ctx, ch); err != nil {
-				return l.abandon(ctx, err)
-			}
-		}
-	}
-}
-
-func (l *kazooLock) abandon(ctx context.Context, err error) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.client.SessionTimeout())
-	defer cancel()
-	_ = l.release(rctx)
-	return err
-}
-
-// release deletes our node (a node already gone is fine).
-func (l *kazooLock) release(ctx context.Context) error {
-	if l.node == "" {
-		return nil
-	}
-	err := l.client.Delete(ctx, l.node, kazoo.AnyVersion)
-	if err != nil && !errors.Is(err, kazoo.ErrNoNode) && !errors.Is(err, kazoo.ErrSessionExpired) {
-		return err
-	}
-	l.node = ""
-	return nil
 }

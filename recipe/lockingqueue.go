@@ -38,7 +38,7 @@ func NewLockingQueue(client *kazoo.Client, path string) (*LockingQueue, error) {
 		return nil, fmt.Errorf("recipe: locking queue %q: %w", path, err)
 	}
 	return &LockingQueue{client: client, path: path, entries: childPath(path, "entries"),
-		taken: childPath(path, "taken"), id: []byte(hexUUID())}, nil
+		taken: childPath(path, "taken"), id: []byte(newUUID(false))}, nil
 }
 
 func (l *LockingQueue) ensure(ctx context.Context) error {

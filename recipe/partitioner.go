@@ -43,7 +43,7 @@ func (s PartitionState) String() string {
 
 // SetPartitioner is kazoo's SetPartitioner: members of a ShallowParty at
 // path/party split a set of items between them, each locking its share
-// with a kazoo Lock at path/locks/<item>. With the default split (sorted
+// with a kazoo-layout [Lock] at path/locks/<item>. With the default split (sorted
 // items [i::n], i our index among the sorted member ids) a Go member and a
 // Python member of one party agree on who owns what, and the locks keep
 // shares disjoint while they change hands.
@@ -69,7 +69,7 @@ type SetPartitioner struct {
 	state   PartitionState
 	changed chan struct{} // closed at the next state change
 	parts   []string
-	locks   []*kazooLock
+	locks   []*Lock
 }
 
 // PartitionerOption configures a SetPartitioner.
@@ -215,7 +215,7 @@ func (p *SetPartitioner) releaseLocks(ctx context.Context) error {
 	p.mu.Unlock()
 	var errs []error
 	for _, l := range locks {
-		if err := l.release(ctx); err != nil {
+		if err := l.Unlock(ctx); err != nil {
 			errs = append(errs, err)
 			p.mu.Lock()
 			p.locks = append(p.locks, l)
@@ -336,8 +336,11 @@ func (p *SetPartitioner) allocate(ctx context.Context) (<-chan kazoo.Event, erro
 		}
 	}()
 	for _, it := range share {
-		l := newKazooLock(p.client, childPath(childPath(p.path, "locks"), it), p.id)
-		if err := l.acquire(actx); err != nil {
+		l, err := NewLock(p.client, childPath(childPath(p.path, "locks"), it), WithIdentifier(p.id))
+		if err != nil {
+			return nil, err
+		}
+		if err := l.Lock(actx); err != nil {
 			return nil, err
 		}
 		p.mu.Lock()

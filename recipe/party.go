@@ -47,12 +47,12 @@ func newParty(client *kazoo.Client, path, id string, shallow bool) (*Party, erro
 	}
 	p := &Party{client: client, path: path, id: id, shallow: shallow}
 	if shallow {
-		p.name = hexUUID() + "-" + id
+		p.name = newUUID(false) + "-" + id
 		if err := kazoo.ValidatePath(childPath(path, p.name)); err != nil {
 			return nil, fmt.Errorf("recipe: shallow party member id %q: %w", id, err)
 		}
 	} else {
-		p.name = hexUUID() + "__party__"
+		p.name = newUUID(false) + "__party__"
 	}
 	return p, nil
 }

@@ -102,7 +102,7 @@ func NewPersistentNode(client *kazoo.Client, path string, data []byte, opts ...P
 	}
 	if n.sequential() {
 		i := strings.LastIndexByte(path, '/')
-		n.prefix = "_c_" + dashedUUID() + "-"
+		n.prefix = "_c_" + newUUID(true) + "-"
 		n.base = path[:i+1] + n.prefix + path[i+1:]
 		if i == 0 && path == "/" {
 			return nil, fmt.Errorf("recipe: persistent node %q: %w", path, kazoo.ErrInvalidPath)

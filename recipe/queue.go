@@ -71,14 +71,14 @@ func (q *Queue) Len(ctx context.Context) (int, error) { return q.q.len(ctx) }
 // parseEntry reads "entry-<ppp>-<seq>" into its sort key.
 func parseEntry(name string) (queueKey, bool) {
 	rest, ok := strings.CutPrefix(name, "entry-")
-	if !ok || len(rest) != 14 || rest[3] != '-' {
+	if !ok || len(rest) < 14 || rest[3] != '-' {
 		return queueKey{}, false
 	}
 	p, err := strconv.Atoi(rest[:3])
 	if err != nil || p < 0 {
 		return queueKey{}, false
 	}
-	seq, ok := seqSuffix(rest[4:])
+	seq, ok := parseSeq(rest[4:])
 	if !ok {
 		return queueKey{}, false
 	}
@@ -153,7 +153,7 @@ func (q *seqQueue) entries(kids []string) []string {
 		if a.key.prio != b.key.prio {
 			return a.key.prio - b.key.prio
 		}
-		return int(int64(a.key.seq) - int64(b.key.seq))
+		return compareSeq(a.key.seq, b.key.seq)
 	})
 	names := make([]string, len(es))
 	for i, e := range es {
