@@ -112,3 +112,49 @@ func TestPersistentTTLNodeRecreated(t *testing.T) {
 		return err == nil && string(data) == "t"
 	})
 }
+
+// A reconnect within the session keeps the very same node: no re-creation,
+// no window in which the member is missing.
+func TestPartyMembershipSurvivesReconnect(t *testing.T) {
+	srv := zktest.Shared(t)
+	servers := srv.Chroot(t)
+	proxy := zktest.NewProxy(t, srv.Addr())
+	c := connect(t, proxy.Addr()+servers[len(srv.Addr()):])
+	obs := connect(t, servers)
+	ctx := testCtx(t, 30*time.Second)
+	p, _ := recipe.NewParty(c, "/party", "me")
+	if err := p.Join(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kids, _, err := obs.Children(ctx, "/party")
+	if err != nil || len(kids) != 1 {
+		t.Fatalf("party: %v %v", kids, err)
+	}
+	_, before, _ := obs.Get(ctx, "/party/"+kids[0])
+	session := c.SessionID()
+	states := c.SubscribeStates()
+	defer states.Stop()
+	proxy.ResetAll()
+	for sawSuspended := false; ; {
+		var s kazoo.State
+		select {
+		case s = <-states.C():
+		case <-ctx.Done():
+			t.Fatal("no reconnect after the proxy reset the connection")
+		}
+		sawSuspended = sawSuspended || s == kazoo.Suspended
+		if sawSuspended && s == kazoo.Connected {
+			break
+		}
+	}
+	if c.SessionID() != session {
+		t.Fatal("the session changed: this test wants a reconnect within it")
+	}
+	if m, err := p.Members(ctx); err != nil || len(m) != 1 {
+		t.Fatalf("members after reconnect: %v %v", m, err)
+	}
+	_, after, err := obs.Get(ctx, "/party/"+kids[0])
+	if err != nil || after.Czxid != before.Czxid {
+		t.Fatalf("node re-created on reconnect: czxid %d -> %d (%v)", before.Czxid, after.Czxid, err)
+	}
+}
