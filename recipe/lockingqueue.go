@@ -26,6 +26,7 @@ type LockingQueue struct {
 	entries string
 	taken   string
 	id      []byte
+	order   *seqQueue // sorts entries, reports foreign children once
 
 	mu      sync.Mutex
 	holding string // entry name of the held item
@@ -37,8 +38,13 @@ func NewLockingQueue(client *kazoo.Client, path string) (*LockingQueue, error) {
 	if err := kazoo.ValidatePath(path); err != nil {
 		return nil, fmt.Errorf("recipe: locking queue %q: %w", path, err)
 	}
-	return &LockingQueue{client: client, path: path, entries: childPath(path, "entries"),
-		taken: childPath(path, "taken"), id: []byte(newUUID(false))}, nil
+	entries := childPath(path, "entries")
+	order, err := newSeqQueue(client, entries, "entry-", parseEntry)
+	if err != nil {
+		return nil, err
+	}
+	return &LockingQueue{client: client, path: path, entries: entries,
+		taken: childPath(path, "taken"), id: []byte(newUUID(false)), order: order}, nil
 }
 
 func (l *LockingQueue) ensure(ctx context.Context) error {
@@ -115,8 +121,7 @@ func (l *LockingQueue) Get(ctx context.Context) ([]byte, error) {
 
 // available returns the unclaimed entries in queue order.
 func (l *LockingQueue) available(ents, taken []string) []string {
-	q := seqQueue{parse: parseEntry, path: l.entries, foreign: map[string]bool{}}
-	es := q.entries(ents)
+	es := l.order.entries(ents)
 	return slices.DeleteFunc(es, func(e string) bool { return slices.Contains(taken, e) })
 }
 

@@ -290,16 +290,19 @@ func (n *PersistentNode) ensure(ctx context.Context) (<-chan kazoo.Event, error)
 	if errors.Is(err, kazoo.ErrNodeExists) {
 		// Someone else's node: wait for it to go (an ephemeral of
 		// another session), or adopt it (a persistent node: as Curator).
+		// Our own (a create whose answer was lost) or a persistent node is
+		// adopted, as Curator does; another session's ephemeral node is
+		// waited out.
 		ok, st, ch, err := n.client.ExistsW(ctx, path)
 		if err != nil {
 			return nil, err
 		}
-		if ok && !n.ephemeral() {
+		if ok && (!n.ephemeral() || st.EphemeralOwner == n.client.SessionID()) {
 			n.setPath(path, gen)
-			_, _ = n.client.Set(ctx, path, data, st.Version)
+			n.poke() // the next pass brings the data up to date
 			return ch, nil
 		}
-		if ok && st.EphemeralOwner != n.client.SessionID() {
+		if ok {
 			n.log.Info("recipe: persistent node: waiting for another session's node to go", "path", path)
 		}
 		return ch, nil

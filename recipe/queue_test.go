@@ -327,3 +327,26 @@ func toBytes(s []string) [][]byte {
 	}
 	return b
 }
+
+func TestLockingQueueLeavesForeignChild(t *testing.T) {
+	e := newEnv(t, 30*time.Second)
+	q, _ := recipe.NewLockingQueue(e.c, "/lq")
+	if _, _, err := e.c.Create(e.ctx, "/lq/entries/foreign", []byte("x"), kazoo.WithParents()); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Put(e.ctx, []byte("item")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := q.Get(e.ctx); err != nil || string(b) != "item" {
+		t.Fatalf("get: %q %v", b, err)
+	}
+	if ok, err := q.Consume(e.ctx); !ok || err != nil {
+		t.Fatalf("consume: %v %v", ok, err)
+	}
+	if data, _, err := e.c.Get(e.ctx, "/lq/entries/foreign"); err != nil || string(data) != "x" {
+		t.Fatalf("foreign child: %q %v", data, err)
+	}
+	if taken, _, _ := e.c.Children(e.ctx, "/lq/taken"); len(taken) != 0 {
+		t.Fatalf("claims left: %v", taken)
+	}
+}
