@@ -250,8 +250,12 @@ func (p *SetPartitioner) run(ctx context.Context) {
 		s, ch := p.state, p.changed
 		p.mu.Unlock()
 		if s != PartitionAllocating {
-			select { // wait for ReleaseSet (or Finish)
+			select { // wait for ReleaseSet (or Finish, or the client's end)
 			case <-ch:
+			case st, ok := <-states.C():
+				if !ok || st == kazoo.Closed {
+					return
+				}
 			case <-ctx.Done():
 			}
 			continue
@@ -259,12 +263,18 @@ func (p *SetPartitioner) run(ctx context.Context) {
 	stale:
 		for { // transitions from before this allocation are over
 			select {
-			case <-states.C():
+			case st, ok := <-states.C():
+				if !ok || st == kazoo.Closed {
+					return
+				}
 			default:
 				break stale
 			}
 		}
 		partyChanged, err := p.allocate(ctx)
+		if closedErr(err) {
+			return
+		}
 		if err != nil {
 			_ = p.releaseLocks(ctx)
 			select { // a pause before trying again
@@ -279,7 +289,10 @@ func (p *SetPartitioner) run(ctx context.Context) {
 			select {
 			case <-partyChanged:
 				break held
-			case st := <-states.C():
+			case st, ok := <-states.C():
+				if !ok || st == kazoo.Closed {
+					return // the client is closed: nothing more to allocate
+				}
 				if st == kazoo.Suspended || st == kazoo.Lost {
 					break held
 				}

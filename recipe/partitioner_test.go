@@ -116,3 +116,23 @@ func TestSetPartitionerSessionLoss(t *testing.T) {
 	<-changed // Release
 	check()
 }
+
+// A partitioner whose client is closed stops by itself (goleak, in
+// TestMain, checks that its goroutine is gone).
+func TestSetPartitionerStopsWithClient(t *testing.T) {
+	e := newEnv(t, 30*time.Second)
+	p, err := recipe.NewSetPartitioner(e.c, "/part", []string{"x"}, "m", recipe.WithTimeBoundary(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := acquired(t, e.ctx, p); len(got) != 1 {
+		t.Fatalf("share %v", got)
+	}
+	changed := p.Changed()
+	e.c.Close()
+	select { // the party watch ends: Release, then nothing more
+	case <-changed:
+	case <-e.ctx.Done():
+		t.Fatal("no state change after the client closed")
+	}
+}

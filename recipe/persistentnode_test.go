@@ -158,3 +158,25 @@ func TestPartyMembershipSurvivesReconnect(t *testing.T) {
 		t.Fatalf("node re-created on reconnect: czxid %d -> %d (%v)", before.Czxid, after.Czxid, err)
 	}
 }
+
+// Background loops end with their client even if never closed (goleak, in
+// TestMain, checks): a PersistentNode, a Party member, a discovery-style
+// group member.
+func TestBackgroundLoopsEndWithClient(t *testing.T) {
+	servers := zktest.Shared(t).Chroot(t)
+	ctx := testCtx(t, 30*time.Second)
+	c, err := kazoo.Connect(ctx, servers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := recipe.NewPersistentNode(c, "/n", nil)
+	p, _ := recipe.NewParty(c, "/party", "x")
+	g, _ := recipe.NewGroupMember(c, "/group", "x", nil)
+	if err := errors.Join(n.WaitCreated(ctx), p.Join(ctx), g.WaitJoined(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := n.WaitCreated(ctx); err != nil { // still answers: it was created
+		t.Fatal(err)
+	}
+}
