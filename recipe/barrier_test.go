@@ -12,6 +12,7 @@ import (
 )
 
 func TestBarrierWithKazooAndCurator(t *testing.T) {
+	requireCurator(t)
 	e := newEnv(t, 120*time.Second)
 	py := interop.Python(t, "testdata/recipes2_worker.py", e.addr)
 	java := interop.Java(t, "testdata/Recipes2Worker.java", e.addr)
@@ -51,6 +52,7 @@ func TestBarrierWithKazooAndCurator(t *testing.T) {
 }
 
 func TestDoubleBarrierMixed(t *testing.T) {
+	requireCurator(t)
 	e := newEnv(t, 120*time.Second)
 	py := interop.Python(t, "testdata/recipes2_worker.py", e.addr)
 	java := interop.Java(t, "testdata/Recipes2Worker.java", e.addr)

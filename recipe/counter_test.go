@@ -65,6 +65,7 @@ func TestCounterSumsWithKazoo(t *testing.T) {
 }
 
 func TestSharedCountSumsWithKazooAndCurator(t *testing.T) {
+	requireCurator(t)
 	e := newEnv(t, 120*time.Second)
 	c, ctx, chroot := e.c, e.ctx, e.chroot
 	py := interop.Python(t, "testdata/recipes2_worker.py", e.addr)
@@ -86,6 +87,7 @@ func TestSharedCountSumsWithKazooAndCurator(t *testing.T) {
 }
 
 func TestAtomicLongSumsWithCurator(t *testing.T) {
+	requireCurator(t)
 	e := newEnv(t, 120*time.Second)
 	c, ctx, chroot := e.c, e.ctx, e.chroot
 	java := interop.Java(t, "testdata/Recipes2Worker.java", e.addr)

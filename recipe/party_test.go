@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo/internal/interop"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/recipe"
 )
 
@@ -70,6 +71,8 @@ func TestPartiesWithKazooAndSessionLoss(t *testing.T) {
 }
 
 func TestGroupMemberWithCuratorAndSessionLoss(t *testing.T) {
+	requireOp(t, proto.OpAddWatch) // GroupMember.Watch
+	requireCurator(t)
 	e := newEnv(t, 120*time.Second)
 	java := interop.Java(t, "testdata/Recipes2Worker.java", e.addr)
 	java.Expect(60*time.Second, "connected")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/recipe"
 	"github.com/kazoo-go/kazoo/zktest"
 )
@@ -89,6 +90,7 @@ func TestPersistentNodeOptions(t *testing.T) {
 }
 
 func TestPersistentTTLNodeRecreated(t *testing.T) {
+	requireOp(t, proto.OpCreateTTL)
 	servers := zktest.Shared(t).Chroot(t) // the shared server enables TTL nodes
 	c := connect(t, servers)
 	ctx := testCtx(t, 30*time.Second)
@@ -163,6 +165,7 @@ func TestPartyMembershipSurvivesReconnect(t *testing.T) {
 // TestMain, checks): a PersistentNode, a Party member, a discovery-style
 // group member.
 func TestBackgroundLoopsEndWithClient(t *testing.T) {
+	requireOp(t, proto.OpAddWatch) // GroupMember
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 30*time.Second)
 	c, err := kazoo.Connect(ctx, servers)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/internal/interop"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/recipe"
 )
 
@@ -143,6 +144,7 @@ func TestQueueExactlyOnceWithKazoo(t *testing.T) {
 }
 
 func TestQueuePriorityForeignChildAndBlockingGet(t *testing.T) {
+	requireOp(t, proto.OpCheckWatches) // to see the blocked Get wait
 	e := newEnv(t, 30*time.Second)
 	q, _ := recipe.NewQueue(e.c, "/q")
 	other, _ := recipe.NewQueue(connect(t, e.servers), "/q")
@@ -195,6 +197,7 @@ func TestQueuePriorityForeignChildAndBlockingGet(t *testing.T) {
 }
 
 func TestSimpleDistributedQueueExactlyOnceWithCurator(t *testing.T) {
+	requireCurator(t)
 	e := newEnv(t, 120*time.Second)
 	java := interop.Java(t, "testdata/Recipes2Worker.java", e.addr)
 	java.Expect(60*time.Second, "connected")
@@ -216,6 +219,7 @@ func TestSimpleDistributedQueueExactlyOnceWithCurator(t *testing.T) {
 }
 
 func TestDistributedQueueLayoutWithCurator(t *testing.T) {
+	requireCurator(t)
 	e := newEnv(t, 120*time.Second)
 	java := interop.Java(t, "testdata/Recipes2Worker.java", e.addr)
 	java.Expect(60*time.Second, "connected")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 	"go.uber.org/goleak"
 )
@@ -114,4 +115,17 @@ func newEnv(t *testing.T, d time.Duration) env {
 	servers := srv.Chroot(t)
 	return env{c: connect(t, servers), ctx: testCtx(t, d), addr: srv.Addr(),
 		chroot: servers[len(srv.Addr()):], servers: servers}
+}
+
+// requireCurator skips interop tests with Curator 5 on servers it does not
+// support (it needs 3.5: create2, containers).
+func requireCurator(t *testing.T) {
+	t.Helper()
+	zktest.RequireVersion(t, zktest.Shared(t), proto.Version{Major: 3, Minor: 5})
+}
+
+// requireOp skips a test on servers without op.
+func requireOp(t *testing.T, op proto.Op) {
+	t.Helper()
+	zktest.RequireOp(t, zktest.Shared(t), op)
 }

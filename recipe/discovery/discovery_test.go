@@ -12,6 +12,7 @@ import (
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/internal/interop"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/recipe"
 	"github.com/kazoo-go/kazoo/recipe/discovery"
 	"github.com/kazoo-go/kazoo/zktest"
@@ -83,6 +84,8 @@ func ids(in []discovery.Instance) []string {
 }
 
 func TestDiscoveryWithCurator(t *testing.T) {
+	// Curator 5 needs 3.5; the provider, persistent watches (3.6).
+	zktest.RequireOp(t, zktest.Shared(t), proto.OpAddWatch)
 	srv := zktest.Shared(t)
 	servers := srv.Chroot(t)
 	chroot := servers[len(srv.Addr()):]
@@ -182,6 +185,7 @@ func TestDiscoveryWithCurator(t *testing.T) {
 }
 
 func TestDiscoveryBadJSONAndSessionLoss(t *testing.T) {
+	zktest.RequireOp(t, zktest.Shared(t), proto.OpAddWatch) // the provider
 	servers := zktest.Shared(t).Chroot(t)
 	c, obs := connect(t, servers), connect(t, servers)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
