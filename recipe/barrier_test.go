@@ -8,6 +8,7 @@ import (
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/internal/interop"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/recipe"
 )
 
@@ -142,5 +143,35 @@ func TestDoubleBarrierSessionLossWhileWaiting(t *testing.T) {
 	}
 	if _, err := recipe.NewDoubleBarrier(e.c, "/db", 0, "x"); !errors.Is(err, kazoo.ErrInvalidArgument) {
 		t.Fatalf("0 members: %v", err)
+	}
+}
+
+// A wake-up that is not the ready node's creation (here the server removes
+// the waiting member's watch, which delivers an event) is not a release:
+// the member looks again and keeps waiting (Curator's 2026 bug).
+func TestDoubleBarrierSpuriousWakeUp(t *testing.T) {
+	requireOp(t, proto.OpRemoveWatches)
+	e := newEnv(t, 30*time.Second)
+	d, _ := recipe.NewDoubleBarrier(e.c, "/db", 2, "a")
+	entered := make(chan error, 1)
+	go func() { entered <- d.Enter(e.ctx) }()
+	watched := func() bool { return e.c.CheckWatches(e.ctx, "/db/ready", kazoo.WatchData) == nil }
+	eventually(t, 10*time.Second, "the member's watch on ready", watched)
+	if err := e.c.RemoveWatches(e.ctx, "/db/ready", kazoo.WatchData); err != nil {
+		t.Fatal(err)
+	}
+	// It sets its watch again, and has not entered.
+	eventually(t, 10*time.Second, "the watch set again after the spurious wake-up", watched)
+	select {
+	case err := <-entered:
+		t.Fatalf("entered alone after a spurious wake-up: %v", err)
+	default:
+	}
+	d2, _ := recipe.NewDoubleBarrier(connect(t, e.servers), "/db", 2, "b")
+	if err := d2.Enter(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-entered; err != nil {
+		t.Fatal(err)
 	}
 }
