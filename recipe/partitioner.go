@@ -27,6 +27,7 @@ const (
 	PartitionFailure
 )
 
+// String returns the state's name, as kazoo spells it.
 func (s PartitionState) String() string {
 	switch s {
 	case PartitionAllocating:

@@ -354,3 +354,24 @@ func TestLockingQueueLeavesForeignChild(t *testing.T) {
 		t.Fatalf("claims left: %v", taken)
 	}
 }
+
+func TestQueuePrioritiesFromKazoo(t *testing.T) {
+	e := newEnv(t, 60*time.Second)
+	py := interop.Python(t, "testdata/recipes2_worker.py", e.addr)
+	py.Send("queue_put %s/q 2 low 900", e.chroot)
+	py.Expect(30*time.Second, "done")
+	py.Send("queue_put %s/q 2 high 5", e.chroot)
+	py.Expect(30*time.Second, "done")
+	q, _ := recipe.NewQueue(e.c, "/q")
+	var got []string
+	for range 4 {
+		b, err := q.Get(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(b))
+	}
+	if fmt.Sprint(got) != "[high-0 high-1 low-0 low-1]" {
+		t.Fatalf("order %v", got)
+	}
+}
