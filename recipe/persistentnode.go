@@ -129,6 +129,11 @@ func (n *PersistentNode) ephemeral() bool {
 // WaitCreated blocks until the node exists for the first time, or ctx ends.
 func (n *PersistentNode) WaitCreated(ctx context.Context) error {
 	select {
+	case <-n.created: // first: a node created before the client closed counts
+		return nil
+	default:
+	}
+	select {
 	case <-n.created:
 		return nil
 	case <-n.done:
