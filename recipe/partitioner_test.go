@@ -36,9 +36,21 @@ func acquired(t *testing.T, ctx context.Context, p *recipe.SetPartitioner) []str
 }
 
 func TestSetPartitionerWithKazoo(t *testing.T) {
-	e := newEnv(t, 180*time.Second)
+	e := newEnv(t, 60*time.Second)
 	py := interop.Python(t, "testdata/recipes2_worker.py", e.addr)
 	items := []string{"a", "b", "c", "d", "e", "f", "g"}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		ctx := context.Background()
+		party, _, _ := e.c.Children(ctx, "/part/party")
+		t.Logf("party: %v", party)
+		for _, it := range items {
+			kids, _, _ := e.c.Children(ctx, "/part/locks/"+it)
+			t.Logf("locks of %s: %v", it, kids)
+		}
+	})
 	py.Send("partition %s/part py %s", e.chroot, strings.Join(items, " "))
 	p, err := recipe.NewSetPartitioner(e.c, "/part", items, "go", recipe.WithTimeBoundary(500*time.Millisecond))
 	if err != nil {
@@ -72,6 +84,7 @@ func TestSetPartitionerWithKazoo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("kazoo: %s", l)
 		return l == "acquired "+strings.Join(items, ",")
 	})
 	py.Send("stop")
