@@ -36,7 +36,7 @@ func acquired(t *testing.T, ctx context.Context, p *recipe.SetPartitioner) []str
 }
 
 func TestSetPartitionerWithKazoo(t *testing.T) {
-	e := newEnv(t, 60*time.Second)
+	e := newEnv(t, 120*time.Second)
 	py := interop.Python(t, "testdata/recipes2_worker.py", e.addr)
 	items := []string{"a", "b", "c", "d", "e", "f", "g"}
 	t.Cleanup(func() {
