@@ -205,6 +205,11 @@ func (n *PersistentNode) Close(ctx context.Context) error {
 	n.path = ""
 	n.mu.Unlock()
 	if path == "" {
+		// Stopped between a create and learning its path (the create
+		// may have happened): look for our node before giving up.
+		path = n.ownNode(ctx)
+	}
+	if path == "" {
 		return nil
 	}
 	err := n.client.Retry(ctx, func(ctx context.Context) error {
@@ -327,6 +332,19 @@ func (n *PersistentNode) ensure(ctx context.Context) (<-chan kazoo.Event, error)
 	n.markCreated()
 	_, _, ch, err := n.client.ExistsW(ctx, created)
 	return ch, err
+}
+
+// ownNode returns the path of our node if it exists: the protected one
+// for sequential modes, else the base path if this session owns it.
+func (n *PersistentNode) ownNode(ctx context.Context) string {
+	if n.sequential() {
+		return n.findProtected(ctx)
+	}
+	ok, st, err := n.client.Exists(ctx, n.base)
+	if err != nil || !ok || (n.ephemeral() && st.EphemeralOwner != n.client.SessionID()) {
+		return ""
+	}
+	return n.base
 }
 
 // findProtected looks for the node a create whose answer was lost made.
