@@ -2,7 +2,9 @@ package recipe_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,7 +14,10 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestMain of the Recipes II tests (the lead folds it with recipes I's).
+// TestMain of the Recipes II tests. At the merge with recipes I, whose
+// main_test.go (package recipe) has the package's TestMain and
+// DemoServers, this TestMain and the example server below go, and
+// exampleClient connects to recipe.DemoServers(name).
 func TestMain(m *testing.M) { goleak.VerifyTestMain(withExampleServer{zktest.Main(m)}) }
 
 // The examples run against a server of their own (they have no testing.TB
@@ -20,6 +25,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(withExampleServer{zktest.Mai
 var exampleServer struct {
 	once sync.Once
 	srv  *zktest.Server
+	n    atomic.Int32
 }
 
 type withExampleServer struct{ zktest.M }
@@ -49,10 +55,11 @@ func exampleClient(name string) *kazoo.Client {
 		panic(err)
 	}
 	defer root.Close()
-	if err := root.EnsurePath(ctx, "/"+name); err != nil {
+	name = fmt.Sprintf("/%s-%d", name, exampleServer.n.Add(1)) // a fresh one each run
+	if err := root.EnsurePath(ctx, name); err != nil {
 		panic(err)
 	}
-	c, err := kazoo.Connect(ctx, exampleServer.srv.Addr()+"/"+name)
+	c, err := kazoo.Connect(ctx, exampleServer.srv.Addr()+name)
 	if err != nil {
 		panic(err)
 	}
