@@ -1,0 +1,138 @@
+package recipe_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
+	"github.com/kazoo-go/kazoo/zktest"
+	"go.uber.org/goleak"
+)
+
+// TestMain of the Recipes II tests. At the merge with recipes I, whose
+// main_test.go (package recipe) has the package's TestMain and
+// DemoServers, this TestMain and the example server below go, and
+// exampleClient connects to recipe.DemoServers(name).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(withExampleServer{zktest.Main(m)}) }
+
+// The examples run against a server of their own (they have no testing.TB
+// to reach the shared one), started on first use and stopped after the run.
+var exampleServer struct {
+	once sync.Once
+	srv  *zktest.Server
+	n    atomic.Int32
+}
+
+type withExampleServer struct{ zktest.M }
+
+func (w withExampleServer) Run() int {
+	code := w.M.Run()
+	if exampleServer.srv != nil {
+		exampleServer.srv.Close()
+	}
+	return code
+}
+
+// exampleClient connects to the examples' server, in a chroot named after
+// the example. Real programs connect to their ensemble:
+// kazoo.Connect(ctx, "zk1:2181,zk2:2181,zk3:2181/myapp").
+func exampleClient(name string) *kazoo.Client {
+	exampleServer.once.Do(func() {
+		srv, err := zktest.Start()
+		if err != nil {
+			panic(err)
+		}
+		exampleServer.srv = srv
+	})
+	ctx := context.Background()
+	root, err := kazoo.Connect(ctx, exampleServer.srv.Addr())
+	if err != nil {
+		panic(err)
+	}
+	defer root.Close()
+	name = fmt.Sprintf("/%s-%d", name, exampleServer.n.Add(1)) // a fresh one each run
+	if err := root.EnsurePath(ctx, name); err != nil {
+		panic(err)
+	}
+	c, err := kazoo.Connect(ctx, exampleServer.srv.Addr()+name)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// connect opens a client on servers, closed when the test ends.
+func connect(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := kazoo.Connect(ctx, servers, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testCtx is a context that ends with the test, or after d.
+func testCtx(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// expire expires c's session for real and waits until c saw it.
+func expire(t testing.TB, c *kazoo.Client) {
+	t.Helper()
+	if err := zktest.ExpireSession(testCtx(t, 30*time.Second), c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// env is what an interop test starts from: a client in a fresh chroot of
+// the shared server, the server's address (for workers) and the chroot
+// (workers prefix their paths with it).
+type env struct {
+	c       *kazoo.Client
+	ctx     context.Context
+	addr    string
+	chroot  string
+	servers string
+}
+
+func newEnv(t *testing.T, d time.Duration) env {
+	srv := zktest.Shared(t)
+	servers := srv.Chroot(t)
+	return env{c: connect(t, servers), ctx: testCtx(t, d), addr: srv.Addr(),
+		chroot: servers[len(srv.Addr()):], servers: servers}
+}
+
+// requireCurator skips interop tests with Curator 5 on servers it does not
+// support (it needs 3.5: create2, containers).
+func requireCurator(t *testing.T) {
+	t.Helper()
+	zktest.RequireVersion(t, zktest.Shared(t), proto.Version{Major: 3, Minor: 5})
+}
+
+// requireOp skips a test on servers without op.
+func requireOp(t *testing.T, op proto.Op) {
+	t.Helper()
+	zktest.RequireOp(t, zktest.Shared(t), op)
+}
