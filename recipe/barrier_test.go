@@ -101,7 +101,7 @@ func TestDoubleBarrierMixed(t *testing.T) {
 // let it through.
 func TestDoubleBarrierSessionLossWhileWaiting(t *testing.T) {
 	e := newEnv(t, 60*time.Second)
-	other := connect(t, e.servers)
+	other := dial(t, e.servers)
 	d, _ := recipe.NewDoubleBarrier(e.c, "/db", 2, "a")
 	entered := make(chan error, 1)
 	go func() { entered <- d.Enter(e.ctx) }()
@@ -167,7 +167,7 @@ func TestDoubleBarrierSpuriousWakeUp(t *testing.T) {
 		t.Fatalf("entered alone after a spurious wake-up: %v", err)
 	default:
 	}
-	d2, _ := recipe.NewDoubleBarrier(connect(t, e.servers), "/db", 2, "b")
+	d2, _ := recipe.NewDoubleBarrier(dial(t, e.servers), "/db", 2, "b")
 	if err := d2.Enter(e.ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestSetPartitionerWithKazoo(t *testing.T) {
 func TestSetPartitionerSessionLoss(t *testing.T) {
 	e := newEnv(t, 120*time.Second)
 	items := []string{"x", "y", "z"}
-	other := connect(t, e.servers)
+	other := dial(t, e.servers)
 	p1, _ := recipe.NewSetPartitioner(e.c, "/part", items, "m1", recipe.WithTimeBoundary(300*time.Millisecond))
 	p2, _ := recipe.NewSetPartitioner(other, "/part", items, "m2", recipe.WithTimeBoundary(300*time.Millisecond))
 	defer p2.Finish(e.ctx)

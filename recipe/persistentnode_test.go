@@ -14,7 +14,7 @@ import (
 
 func TestPersistentNodeSurvivesSessionLossWithNewData(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c, obs := connect(t, servers), connect(t, servers)
+	c, obs := dial(t, servers), dial(t, servers)
 	ctx := testCtx(t, 60*time.Second)
 	n, err := recipe.NewPersistentNode(c, "/svc/member", []byte("v1"))
 	if err != nil {
@@ -57,7 +57,7 @@ func TestPersistentNodeSurvivesSessionLossWithNewData(t *testing.T) {
 
 func TestPersistentNodeSequentialProtected(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c := connect(t, servers)
+	c := dial(t, servers)
 	ctx := testCtx(t, 60*time.Second)
 	n, err := recipe.NewPersistentNode(c, "/g/m-", []byte("x"), recipe.WithNodeMode(kazoo.ModeEphemeralSequential))
 	if err != nil {
@@ -92,7 +92,7 @@ func TestPersistentNodeOptions(t *testing.T) {
 func TestPersistentTTLNodeRecreated(t *testing.T) {
 	requireOp(t, proto.OpCreateTTL)
 	servers := zktest.Shared(t).Chroot(t) // the shared server enables TTL nodes
-	c := connect(t, servers)
+	c := dial(t, servers)
 	ctx := testCtx(t, 30*time.Second)
 	n, err := recipe.NewPersistentNode(c, "/ttl/node", []byte("t"), recipe.WithNodeTTL(time.Minute))
 	if err != nil {
@@ -121,8 +121,8 @@ func TestPartyMembershipSurvivesReconnect(t *testing.T) {
 	srv := zktest.Shared(t)
 	servers := srv.Chroot(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connect(t, proxy.Addr()+servers[len(srv.Addr()):])
-	obs := connect(t, servers)
+	c := dial(t, proxy.Addr()+servers[len(srv.Addr()):])
+	obs := dial(t, servers)
 	ctx := testCtx(t, 30*time.Second)
 	p, _ := recipe.NewParty(c, "/party", "me")
 	if err := p.Join(ctx); err != nil {

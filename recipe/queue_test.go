@@ -147,7 +147,7 @@ func TestQueuePriorityForeignChildAndBlockingGet(t *testing.T) {
 	requireOp(t, proto.OpCheckWatches) // to see the blocked Get wait
 	e := newEnv(t, 30*time.Second)
 	q, _ := recipe.NewQueue(e.c, "/q")
-	other, _ := recipe.NewQueue(connect(t, e.servers), "/q")
+	other, _ := recipe.NewQueue(dial(t, e.servers), "/q")
 	for _, p := range []int{500, 7, 100} {
 		if err := q.PutPriority(e.ctx, []byte(fmt.Sprint(p)), p); err != nil {
 			t.Fatal(err)

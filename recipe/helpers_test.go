@@ -2,72 +2,21 @@ package recipe_test
 
 import (
 	"context"
-	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
-	"go.uber.org/goleak"
 )
 
-// TestMain of the Recipes II tests. At the merge with recipes I, whose
-// main_test.go (package recipe) has the package's TestMain and
-// DemoServers, this TestMain and the example server below go, and
-// exampleClient connects to recipe.DemoServers(name).
-func TestMain(m *testing.M) { goleak.VerifyTestMain(withExampleServer{zktest.Main(m)}) }
-
-// The examples run against a server of their own (they have no testing.TB
-// to reach the shared one), started on first use and stopped after the run.
-var exampleServer struct {
-	once sync.Once
-	srv  *zktest.Server
-	n    atomic.Int32
-}
-
-type withExampleServer struct{ zktest.M }
-
-func (w withExampleServer) Run() int {
-	code := w.M.Run()
-	if exampleServer.srv != nil {
-		exampleServer.srv.Close()
-	}
-	return code
-}
-
-// exampleClient connects to the examples' server, in a chroot named after
+// exampleClient connects to the examples' server in a chroot named after
 // the example. Real programs connect to their ensemble:
 // kazoo.Connect(ctx, "zk1:2181,zk2:2181,zk3:2181/myapp").
-func exampleClient(name string) *kazoo.Client {
-	exampleServer.once.Do(func() {
-		srv, err := zktest.Start()
-		if err != nil {
-			panic(err)
-		}
-		exampleServer.srv = srv
-	})
-	ctx := context.Background()
-	root, err := kazoo.Connect(ctx, exampleServer.srv.Addr())
-	if err != nil {
-		panic(err)
-	}
-	defer root.Close()
-	name = fmt.Sprintf("/%s-%d", name, exampleServer.n.Add(1)) // a fresh one each run
-	if err := root.EnsurePath(ctx, name); err != nil {
-		panic(err)
-	}
-	c, err := kazoo.Connect(ctx, exampleServer.srv.Addr()+name)
-	if err != nil {
-		panic(err)
-	}
-	return c
-}
+func exampleClient(name string) *kazoo.Client { return connect(name) }
 
-// connect opens a client on servers, closed when the test ends.
-func connect(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
+// dial opens a client on servers, closed when the test ends.
+func dial(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -120,7 +69,7 @@ type env struct {
 func newEnv(t *testing.T, d time.Duration) env {
 	srv := zktest.Shared(t)
 	servers := srv.Chroot(t)
-	return env{c: connect(t, servers), ctx: testCtx(t, d), addr: srv.Addr(),
+	return env{c: dial(t, servers), ctx: testCtx(t, d), addr: srv.Addr(),
 		chroot: servers[len(srv.Addr()):], servers: servers}
 }
 

@@ -1,8 +1,8 @@
 package recipe
 
-// Private helpers of the Recipes II files (barriers, counters, groups,
-// queues, partitioner, persistent nodes), beside recipes I's seq.go and
-// protected.go (newUUID, parseSeq, compareSeq).
+// Helpers shared by the recipes that keep state in znodes (barriers,
+// counters, groups, queues, the partitioner, persistent nodes); sequence
+// names and protected creates are in seq.go and protected.go.
 
 import (
 	"context"
