@@ -114,6 +114,11 @@ func IsRetryable(err error) bool {
 }
 
 func opError(op proto.Op, path string, code proto.Code) error {
+	if code == proto.CodeUnimplemented {
+		// The server's version was not known in advance: it answers
+		// what it lacks, so both sentinels match.
+		return &Error{Code: code, Op: op.String(), Path: path, Err: fmt.Errorf("%w (%w)", ErrUnsupported, ErrUnimplemented)}
+	}
 	return &Error{Code: code, Op: op.String(), Path: path}
 }
 

@@ -2,6 +2,7 @@ package kazoo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -75,58 +76,105 @@ func truncate(s string, n int) string {
 }
 
 // ServerVersion returns the version of the server the client is connected
-// to, asked with "srvr" (allowed by default on every version) and cached
-// per server.
+// to, asked with "srvr" (allowed by default on every version) over a
+// connection of its own, and cached per server. The client asks in the
+// background after each connection to a server it does not know; a server
+// that does not answer (four-letter words disabled, a TLS-only port, a
+// proxy) is asked again on the next connection, and meanwhile its version
+// is unknown: operations are then sent and the server decides.
 func (c *Client) ServerVersion(ctx context.Context) (proto.Version, error) {
+	if ctx == nil {
+		return proto.Version{}, &Error{Op: "srvr", Err: errNilContext}
+	}
 	for {
 		l := c.live.Load()
 		if l == nil {
-			if err := c.waitLive(ctx, c.epoch.Load()); err != nil {
+			if err := c.waitLive(ctx, c.epoch.Load()); err != nil && !errors.Is(err, ErrSessionExpired) {
 				return proto.Version{}, &Error{Op: "srvr", Err: err}
 			}
 			continue
 		}
 		addr := l.cn.Addr()
-		c.mu.Lock()
-		v, ok := c.versions[addr]
-		c.mu.Unlock()
-		if ok {
-			return v.v, v.err
+		if v, ok := c.cachedVersion(addr); ok {
+			return v, nil
 		}
-		ans, err := fourLetter(ctx, c.opts.dialer(), addr, "srvr")
-		if err == nil {
-			v.v, err = ParseVersion(ans)
-		}
+		v, err := c.askVersion(ctx, addr)
 		if err != nil {
-			if ctx.Err() != nil {
-				return proto.Version{}, &Error{Op: "srvr", Err: err}
-			}
-			v.err = &Error{Op: "srvr", Err: err}
+			return proto.Version{}, &Error{Op: "srvr", Err: err}
 		}
-		c.mu.Lock()
-		if c.versions == nil {
-			c.versions = make(map[string]versionInfo)
-		}
-		c.versions[addr] = v
-		c.mu.Unlock()
-		return v.v, v.err
+		return v, nil
 	}
 }
 
-type versionInfo struct {
-	v   proto.Version
-	err error // the server would not say (srvr not allowed): cached too
+func (c *Client) cachedVersion(addr string) (proto.Version, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.versions[addr]
+	return v, ok
+}
+
+// askVersion asks addr for its version with "srvr" and caches the answer;
+// a failure is not cached.
+func (c *Client) askVersion(ctx context.Context, addr string) (proto.Version, error) {
+	ans, err := fourLetter(ctx, c.opts.dialer(), addr, "srvr")
+	if err != nil {
+		return proto.Version{}, err
+	}
+	v, err := ParseVersion(ans)
+	if err != nil {
+		return proto.Version{}, err
+	}
+	c.mu.Lock()
+	if c.versions == nil {
+		c.versions = make(map[string]proto.Version)
+	}
+	c.versions[addr] = v
+	c.mu.Unlock()
+	return v, nil
+}
+
+// probeVersion learns addr's version in the background, within the
+// session's timeout, unless it is known: no call waits for it.
+func (c *Client) probeVersion(addr string) (done <-chan struct{}) {
+	ch := make(chan struct{})
+	if _, ok := c.cachedVersion(addr); ok {
+		close(ch)
+		return ch
+	}
+	timeout := c.SessionTimeout() / 3
+	c.probes.Add(1)
+	go func() {
+		defer c.probes.Done()
+		defer close(ch)
+		ctx, cancel := context.WithTimeout(c.ctx, timeout)
+		defer cancel()
+		if _, err := c.askVersion(ctx, addr); err != nil {
+			c.log.Debug("kazoo: server version unknown; the server will decide what it supports", "server", addr, "err", err)
+		}
+	}()
+	return ch
+}
+
+// knownVersion returns the version of the server the client is connected
+// to, if known.
+func (c *Client) knownVersion() (proto.Version, bool) {
+	l := c.live.Load()
+	if l == nil {
+		return proto.Version{}, false
+	}
+	return c.cachedVersion(l.cn.Addr())
 }
 
 // supports returns ErrUnsupported when the connected server is known to
-// predate op. When the version cannot be learnt, the server decides.
-func (c *Client) supports(ctx context.Context, op proto.Op) error {
+// predate op. When the version is not known, the server decides. It never
+// waits.
+func (c *Client) supports(op proto.Op) error {
 	since, _ := op.Since()
 	if !(proto.Version{Major: 3, Minor: 4, Patch: 99}).Less(since) {
 		return nil
 	}
-	v, err := c.ServerVersion(ctx)
-	if err != nil || !v.Less(since) {
+	v, ok := c.knownVersion()
+	if !ok || !v.Less(since) {
 		return nil
 	}
 	return fmt.Errorf("%w: %s needs ZooKeeper %s, the server runs %s", ErrUnsupported, op, since, v)

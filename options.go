@@ -3,7 +3,9 @@ package kazoo
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"time"
 
@@ -129,4 +131,32 @@ func (o *options) dialer() func(ctx context.Context, network, addr string) (net.
 		}
 		return tc, nil
 	}
+}
+
+// validate checks every option, so that a bad one is refused by Connect with
+// a clear error instead of misbehaving later.
+func (o *options) validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)
+	}
+	switch {
+	case o.sessionTimeout <= 0:
+		return bad("session timeout %v: must be positive", o.sessionTimeout)
+	case o.sessionTimeout/time.Millisecond > math.MaxInt32:
+		return bad("session timeout %v: too long", o.sessionTimeout)
+	case o.maxPacket <= 0:
+		return bad("max packet %d: must be positive", o.maxPacket)
+	case o.backoffMin <= 0 || o.backoffMax < o.backoffMin:
+		return bad("reconnect backoff from %v to %v: need 0 < min <= max", o.backoffMin, o.backoffMax)
+	case len(o.defaultACL) == 0:
+		return bad("empty default ACL")
+	case o.retry.MaxTries < -1 || o.retry.Delay < 0 || o.retry.Backoff < 0 || o.retry.Jitter < 0 || o.retry.Jitter > 1 || o.retry.MaxDelay < 0 || o.retry.Deadline < 0:
+		return bad("retry policy %+v", o.retry)
+	}
+	for _, a := range o.auths {
+		if a.scheme == "" {
+			return bad("auth with an empty scheme")
+		}
+	}
+	return nil
 }

@@ -4,22 +4,28 @@ import "sync"
 
 // queue is an unbounded FIFO drained into a channel by its own goroutine,
 // so that a producer on the connection's reader never blocks and a slow
-// consumer never loses an item.
+// consumer never loses an item. The goroutine ends when the consumer has
+// received everything after close, or at once with cancel or finish, so an
+// abandoned consumer keeps nothing alive once its client is closed.
+//
+// The channel holds up to outBuffer items: finish leaves there the items
+// not yet received, up to that many, and the last one.
 type queue[T any] struct {
 	mu     sync.Mutex
 	items  []T
 	wake   chan struct{} // capacity 1
-	out    chan T
+	out    chan T        // capacity outBuffer: see finish
 	stop   chan struct{}
 	closed bool // no more puts; drain what is queued, then close out
 	done   chan struct{}
-	once   sync.Once
+	once   sync.Once // stops the pump
+	shut   sync.Once // closes out
 }
 
 func newQueue[T any]() *queue[T] {
 	q := &queue[T]{
 		wake: make(chan struct{}, 1),
-		out:  make(chan T),
+		out:  make(chan T, outBuffer),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
@@ -36,11 +42,15 @@ func (q *queue[T]) put(v T) bool {
 	}
 	q.items = append(q.items, v)
 	q.mu.Unlock()
+	q.signal()
+	return true
+}
+
+func (q *queue[T]) signal() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
-	return true
 }
 
 // close stops accepting items; the consumer still receives what was queued,
@@ -49,25 +59,52 @@ func (q *queue[T]) close() {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	q.signal()
 }
+
+// outBuffer is the capacity of a queue's channel.
+const outBuffer = 16
 
 // cancel drops whatever is queued and stops at once; out is closed.
 func (q *queue[T]) cancel() {
+	q.halt()
 	q.mu.Lock()
-	q.closed = true
 	q.items = nil
 	q.mu.Unlock()
+	q.shut.Do(func() { close(q.out) })
+}
+
+// finish ends the queue without waiting for the consumer: the items not yet
+// received stay in the channel as far as it has room, then last, then the
+// channel is closed, and the goroutine ends now.
+func (q *queue[T]) finish(last T) {
+	rest := q.halt()
+	q.shut.Do(func() {
+		for _, v := range rest {
+			if len(q.out) >= cap(q.out)-1 {
+				break // the consumer is that far behind: keep room for last
+			}
+			q.out <- v
+		}
+		q.out <- last // room: the pump has stopped
+		close(q.out)
+	})
+}
+
+// halt stops the pump and returns what it had not delivered.
+func (q *queue[T]) halt() []T {
 	q.once.Do(func() { close(q.stop) })
 	<-q.done
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	rest := q.items
+	q.items = nil
+	return rest
 }
 
 func (q *queue[T]) pump() {
 	defer close(q.done)
-	defer close(q.out)
 	var batch []T
 	for {
 		q.mu.Lock()
@@ -78,6 +115,9 @@ func (q *queue[T]) pump() {
 			select {
 			case q.out <- v:
 			case <-q.stop:
+				q.mu.Lock()
+				q.items = append(batch[i:], q.items...)
+				q.mu.Unlock()
 				return
 			}
 			var zero T
@@ -87,6 +127,7 @@ func (q *queue[T]) pump() {
 			continue
 		}
 		if closed {
+			q.shut.Do(func() { close(q.out) })
 			return
 		}
 		select {

@@ -3,6 +3,7 @@ package kazoo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -18,7 +19,7 @@ func (c *Client) run() {
 	defer close(c.loopDone)
 	defer c.shutdown()
 	backoff := c.opts.backoffMin
-	failures := 0 // connection attempts failed since the last success
+	failures := 0 // connection attempts failed since the last healthy connection
 	preferred := ""
 	for c.ctx.Err() == nil {
 		if c.expiredLocally() {
@@ -30,6 +31,7 @@ func (c *Client) run() {
 			addr, preferred = preferred, ""
 		} else if err != nil {
 			c.log.Warn("kazoo: resolving servers", "err", err)
+			c.setLastCause(err)
 			failures++
 			c.sleep(&backoff)
 			continue
@@ -43,17 +45,27 @@ func (c *Client) run() {
 		switch {
 		case errors.Is(err, conn.ErrSessionExpired):
 			c.sessionLost("the server reported the session expired")
+			failures++
 			continue
 		case err != nil:
 			failures++
+			c.setLastCause(fmt.Errorf("%s: %w", addr, err))
 			c.log.Debug("kazoo: connection attempt failed", "server", addr, "err", err)
 			continue
 		}
-		failures, backoff = 0, c.opts.backoffMin
+		since := time.Now()
 		c.established(cn)
 		rw, cause := c.serve(cn)
 		preferred = rw
 		c.disconnected(cn)
+		// Only a connection that lasted proves the servers healthy: one
+		// dropped at once (a server accepting and closing every connection)
+		// counts as a failure, so the next pass backs off.
+		if time.Since(since) >= c.SessionTimeout()/3 {
+			failures, backoff = 0, c.opts.backoffMin
+		} else {
+			failures++
+		}
 		if errors.Is(cause, conn.ErrAuthFailed) {
 			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr)
 			c.terminate(ErrAuthFailed)
@@ -67,6 +79,12 @@ func (c *Client) run() {
 			c.state.set(Suspended)
 		}
 	}
+}
+
+func (c *Client) setLastCause(err error) {
+	c.mu.Lock()
+	c.lastCause = err
+	c.mu.Unlock()
 }
 
 // expiry returns when the client will consider its session expired for want
@@ -132,13 +150,13 @@ func (c *Client) dial(addr string) (*conn.Conn, error) {
 		MaxPacket: c.opts.maxPacket,
 		Handler:   &c.watches,
 		Logger:    c.log,
-		Takeover:  c.takeover,
 	})
 	return cn, err
 }
 
-// established adopts a new connection: records the session, replays auth
-// and watches ahead of any request, then lets requests through.
+// established adopts a new connection: records the session, then sends
+// what must precede any request (credentials, the session's watches), then
+// lets requests through.
 func (c *Client) established(cn *conn.Conn) {
 	s := cn.Session()
 	c.mu.Lock()
@@ -148,16 +166,23 @@ func (c *Client) established(cn *conn.Conn) {
 	c.lastHeard = time.Now()
 	auths := append([]authInfo(nil), c.auths...)
 	lastZxid := c.lastZxid
+	epoch := c.epoch.Load()
 	c.mu.Unlock()
 
+	// Authentication steps that must precede every request (a SASL
+	// exchange) go here, before the credentials and watches below.
 	for _, a := range auths {
-		_ = cn.SendXid(proto.XidAuth, proto.OpAuth, &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}, nil)
+		k := c.newAsyncCall(proto.OpAuth, "")
+		k.xid, k.body = proto.XidAuth, &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}
+		_ = c.sendOn(cn, k, true)
 	}
 	if resumed {
 		c.watches.resend(cn, lastZxid)
 	}
+	probe := c.probeVersion(cn.Addr())
 	c.mu.Lock()
-	c.live.Store(&liveConn{cn: cn, epoch: c.epoch.Load()})
+	c.probe = probe
+	c.live.Store(&liveConn{cn: cn, epoch: epoch})
 	close(c.ready)
 	c.ready = make(chan struct{})
 	c.mu.Unlock()
@@ -234,7 +259,7 @@ func (c *Client) sessionLost(reason string) {
 	c.ready = make(chan struct{})
 	c.mu.Unlock()
 	c.log.Warn("kazoo: session lost; opening a new session", "session", id, "reason", reason)
-	c.watches.terminate(ErrSessionExpired)
+	c.watches.terminate(ErrSessionExpired, false)
 	c.state.set(Lost)
 }
 
@@ -251,19 +276,6 @@ func (c *Client) shutdown() {
 	cause := c.closeErr
 	close(c.ready)
 	c.mu.Unlock()
-	c.watches.terminate(cause)
+	c.watches.terminate(cause, true)
 	c.state.set(Closed)
-}
-
-// takeover tells the connection how soon a free read role must be taken
-// (conn.Config.Takeover): promptly while a future's Done channel is waited
-// on, soon while watches may fire, otherwise not before the next tick.
-func (c *Client) takeover() time.Duration {
-	switch {
-	case c.passive.Load() > 0:
-		return conn.PromptTakeover
-	case c.watches.any():
-		return conn.IdleTakeover
-	}
-	return 0
 }

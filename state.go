@@ -60,12 +60,15 @@ func (h *stateHub) set(s State) bool {
 		return false
 	}
 	h.state = s
-	for q := range h.subs {
-		q.put(s)
-	}
-	if s == Closed {
+	if s != Closed {
 		for q := range h.subs {
-			q.close()
+			q.put(s)
+		}
+	} else {
+		// The client's last word: each subscription delivers Closed and
+		// ends now, even if nobody reads it any more.
+		for q := range h.subs {
+			q.finish(Closed)
 		}
 		h.subs = nil
 	}
@@ -76,11 +79,11 @@ func (h *stateHub) subscribe() *queue[State] {
 	q := newQueue[State]()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	q.put(h.state)
 	if h.state == Closed {
-		q.close()
+		q.finish(Closed)
 		return q
 	}
+	q.put(h.state)
 	if h.subs == nil {
 		h.subs = make(map[*queue[State]]struct{})
 	}
@@ -97,7 +100,9 @@ func (h *stateHub) unsubscribe(q *queue[State]) {
 
 // StateSubscription delivers every state transition, in order, starting with
 // the state current when it was made. Its channel is closed after Closed is
-// delivered or when the subscription is stopped.
+// delivered or when the subscription is stopped. When the client closes,
+// the subscription's goroutine ends even if nobody reads: the channel then
+// keeps the transitions not yet received (up to 15, the oldest) and Closed.
 type StateSubscription struct {
 	q   *queue[State]
 	hub *stateHub

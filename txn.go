@@ -18,26 +18,28 @@ type txnOp struct {
 	ttl     int64
 }
 
-// appendTxn encodes ops as a multi request body.
-func appendTxn(b []byte, root string, ops []txnOp) []byte {
+// multiRequest is the body of a multi or multiRead, the chroot applied.
+func (c *Client) multiRequest(ops []txnOp) *proto.MultiRequest {
+	r := &proto.MultiRequest{Ops: make([]proto.MultiOp, len(ops))}
 	for i := range ops {
 		o := &ops[i]
-		h := proto.MultiHeader{Type: o.op, Done: false, Err: -1}
-		b = h.Append(b)
+		var body proto.Record
 		switch o.op {
 		case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-			b = appendCreate(b, root, o.path, o.data, o.acl, o.flags, o.ttl)
-		case proto.OpDelete, proto.OpCheck:
-			b = proto.AppendInt32(appendPath(b, root, o.path), o.version)
+			cr := createRequest(c, o.path, o.data, o.acl, o.flags, o.ttl)
+			body = &cr
+		case proto.OpDelete:
+			body = &proto.DeleteRequest{Path: c.serverPath(o.path), Version: o.version}
+		case proto.OpCheck:
+			body = &proto.CheckVersionRequest{Path: c.serverPath(o.path), Version: o.version}
 		case proto.OpSetData:
-			b = proto.AppendBuffer(appendPath(b, root, o.path), nonNil(o.data))
-			b = proto.AppendInt32(b, o.version)
+			body = &proto.SetDataRequest{Path: c.serverPath(o.path), Data: o.data, Version: o.version}
 		case proto.OpGetData, proto.OpGetChildren:
-			b = proto.AppendBool(appendPath(b, root, o.path), false)
+			body = &proto.PathWatchRequest{Path: c.serverPath(o.path)}
 		}
+		r.Ops[i] = proto.MultiOp{Op: o.op, Body: body}
 	}
-	end := proto.MultiHeader{Type: -1, Done: true, Err: -1}
-	return end.Append(b)
+	return r
 }
 
 // Txn is a transaction: operations that all succeed or all fail, applied in
@@ -119,7 +121,7 @@ func (t *Txn) prep(ctx context.Context, k *call) *call {
 		k.err = fmt.Errorf("%w: empty transaction", ErrInvalidArgument)
 	default:
 		k.ops = t.ops
-		if err := t.c.supports(ctx, proto.OpMulti); err != nil {
+		if err := t.c.supports(proto.OpMulti); err != nil {
 			k.err = err
 		}
 	}
@@ -134,7 +136,7 @@ func extractTxn(k *call) ([]OpResult, error) {
 		return nil, err
 	}
 	if len(k.results) != len(k.ops) {
-		return nil, clientError(k.op, "", fmt.Errorf("%w: %d results for %d operations", errMalformed, len(k.results), len(k.ops)))
+		return nil, &Error{Code: proto.CodeMarshallingError, Op: k.op.String(), Err: fmt.Errorf("%w: %d results for %d operations", ErrMarshallingError, len(k.results), len(k.ops))}
 	}
 	out := make([]OpResult, len(k.results))
 	var first error
@@ -193,7 +195,7 @@ func (c *Client) prepMultiRead(ctx context.Context, k *call, reads []ReadOp) *ca
 		}
 		k.ops[i] = r.op
 	}
-	if err := c.supports(ctx, proto.OpMultiRead); err != nil {
+	if err := c.supports(proto.OpMultiRead); err != nil {
 		k.err = err
 	}
 	return k

@@ -3,7 +3,6 @@ package kazoo
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/proto"
@@ -65,30 +64,14 @@ type watchManager struct {
 	mu         sync.Mutex
 	oneShot    map[watchKey][]chan Event
 	persistent map[watchKey][]*Watcher
-	n          atomic.Int32 // len(oneShot) + len(persistent), read without mu
+	ended      map[*Watcher]struct{} // ended by a lost session, perhaps undrained
 }
-
-// recount updates m.n after the maps changed (m.mu held).
-func (m *watchManager) recount() { m.n.Store(int32(len(m.oneShot) + len(m.persistent))) }
-
-// any reports whether the session has watches, whose notifications may
-// arrive at any time.
-func (m *watchManager) any() bool { return m.n.Load() > 0 }
 
 func (m *watchManager) init(c *Client) {
 	m.c = c
 	m.oneShot = make(map[watchKey][]chan Event)
 	m.persistent = make(map[watchKey][]*Watcher)
-}
-
-func (m *watchManager) serverPath(p string) string {
-	if m.c.chroot == "" {
-		return p
-	}
-	if p == "/" {
-		return m.c.chroot
-	}
-	return m.c.chroot + p
+	m.ended = make(map[*Watcher]struct{})
 }
 
 // registerReply adds the watch a call asked for, if its reply says the
@@ -103,10 +86,9 @@ func (m *watchManager) registerReply(k *call) {
 	case k.code != proto.CodeOK:
 		return
 	}
-	key := watchKey{m.serverPath(k.path), kind}
+	key := watchKey{m.c.serverPath(k.path), kind}
 	m.mu.Lock()
 	m.oneShot[key] = append(m.oneShot[key], k.wch)
-	m.recount()
 	m.mu.Unlock()
 }
 
@@ -118,7 +100,6 @@ func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
 	e := Event{Type: ev.Type, Path: m.c.stripRoot(ev.Path), Zxid: zxid}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	defer m.recount()
 	fire := func(kind watchKind) {
 		key := watchKey{ev.Path, kind}
 		for _, ch := range m.oneShot[key] {
@@ -155,11 +136,10 @@ func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
 
 // remove ends the one-shot watches of kind on path with a removal event.
 func (m *watchManager) remove(path string, kinds []watchKind, typ EventType) {
-	key := watchKey{path: m.serverPath(path)}
+	key := watchKey{path: m.c.serverPath(path)}
 	e := Event{Type: typ, Path: path, Zxid: -1}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	defer m.recount()
 	for _, kind := range kinds {
 		key.kind = kind
 		for _, ch := range m.oneShot[key] {
@@ -169,22 +149,36 @@ func (m *watchManager) remove(path string, kinds []watchKind, typ EventType) {
 	}
 }
 
-// terminate ends every watch with a terminal event carrying err.
-func (m *watchManager) terminate(err error) {
+// terminate ends every watch with a terminal event carrying err. When the
+// client closes (final), every Watcher's goroutine ends at once, read or
+// not; after a lost session the client lives on, and the terminal event
+// waits behind the undelivered events until the Watcher is drained, closed,
+// or the client closes.
+func (m *watchManager) terminate(err error, final bool) {
 	m.mu.Lock()
 	oneShot, persistent := m.oneShot, m.persistent
 	m.oneShot = make(map[watchKey][]chan Event)
 	m.persistent = make(map[watchKey][]*Watcher)
-	m.recount()
+	ended := m.ended
+	if final {
+		m.ended = make(map[*Watcher]struct{})
+	}
+	for _, ws := range persistent {
+		for _, w := range ws {
+			ended[w] = struct{}{}
+		}
+	}
 	m.mu.Unlock()
 	for key, chs := range oneShot {
 		for _, ch := range chs {
 			ch <- Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err}
 		}
 	}
-	for key, ws := range persistent {
-		for _, w := range ws {
-			w.q.put(Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err})
+	for w := range ended {
+		last := Event{Type: EventNotWatching, Path: w.path, Zxid: -1, Err: err}
+		if final {
+			w.q.finish(last)
+		} else if w.q.put(last) {
 			w.q.close()
 		}
 	}
@@ -195,7 +189,9 @@ const setWatchesBatch = 128 << 10
 
 // resend re-registers every watch on a new connection of the same session,
 // so that the server fires what changed while the client was away. It sends
-// before any request, in batches of at most 128 KB of paths.
+// before any request, in batches of at most 128 KB of paths. Persistent
+// watchers then get EventResync: the server does not replay the changes
+// they missed.
 func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 	var req proto.SetWatches2Request
 	m.mu.Lock()
@@ -203,8 +199,10 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 	for key := range m.oneShot {
 		lists[key.kind-1] = append(lists[key.kind-1], key.path)
 	}
-	for key := range m.persistent {
+	var resync []*Watcher
+	for key, ws := range m.persistent {
 		lists[key.kind-1] = append(lists[key.kind-1], key.path)
+		resync = append(resync, ws...)
 	}
 	m.mu.Unlock()
 	size := 0
@@ -212,17 +210,18 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 		if size == 0 {
 			return
 		}
-		req.RelativeZxid = lastZxid
-		var body proto.Record = &proto.SetWatchesRequest{
+		k := m.c.newAsyncCall(proto.OpSetWatches, "")
+		k.xid = proto.XidSetWatches
+		k.body = &proto.SetWatchesRequest{
 			RelativeZxid: lastZxid, DataWatches: req.DataWatches,
 			ExistWatches: req.ExistWatches, ChildWatches: req.ChildWatches,
 		}
-		op := proto.OpSetWatches
 		if len(req.PersistentWatches)+len(req.PersistentRecursiveWatches) > 0 {
 			r := req
-			body, op = &r, proto.OpSetWatches2
+			r.RelativeZxid = lastZxid
+			k.op, k.body = proto.OpSetWatches2, &r
 		}
-		_ = cn.SendXid(proto.XidSetWatches, op, body, ignoreReply{})
+		_ = m.c.sendOn(cn, k, true)
 		req, size = proto.SetWatches2Request{}, 0
 	}
 	add := func(dst *[]string, p string) {
@@ -249,13 +248,10 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 		}
 	}
 	flush()
+	for _, w := range resync {
+		w.q.put(Event{Type: EventResync, Path: w.path, Zxid: -1})
+	}
 }
-
-// ignoreReply completes a request nobody waits for.
-type ignoreReply struct{}
-
-// Complete does nothing: nobody waits for the reply.
-func (ignoreReply) Complete(*proto.ReplyHeader, []byte, error) {}
 
 // Watcher is a persistent watch (AddWatch): it sees every change until
 // closed, surviving reconnects. Events are queued without bound, so a slow
@@ -281,37 +277,72 @@ func (w *Watcher) Path() string { return w.path }
 // watch is removed too (best effort, in the background).
 func (w *Watcher) Close() error {
 	w.once.Do(func() {
-		m := &w.c.watches
-		m.mu.Lock()
-		ws := m.persistent[w.key]
-		for i, x := range ws {
-			if x == w {
-				ws = append(ws[:i:i], ws[i+1:]...)
-				break
-			}
-		}
-		last := len(ws) == 0
-		if last {
-			delete(m.persistent, w.key)
-		} else {
-			m.persistent[w.key] = ws
-		}
-		m.recount()
-		m.mu.Unlock()
+		last := w.c.watches.drop(w)
 		w.q.cancel()
 		if last {
-			typ := proto.WatcherPersistent
-			if w.key.kind == watchRecursive {
-				typ = proto.WatcherPersistentRecursive
-			}
 			k := w.c.newAsyncCall(proto.OpRemoveWatches, w.path)
-			k.wtype = int32(typ)
-			if l := w.c.live.Load(); l != nil {
-				_ = l.cn.Send(k.op, k, k)
-			}
+			k.wtype = int32(w.c.watcherType(w.key.kind))
+			start(context.Background(), k, extractNone)
 		}
 	})
 	return nil
+}
+
+// drop forgets w; it reports whether w was the last local watch of its kind
+// on its path.
+func (m *watchManager) drop(w *Watcher) (last bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.ended, w)
+	ws, ok := m.persistent[w.key]
+	if !ok {
+		return false // already ended: nothing left on the server
+	}
+	for i, x := range ws {
+		if x == w {
+			ws = append(ws[:i:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) > 0 {
+		m.persistent[w.key] = ws
+		return false
+	}
+	delete(m.persistent, w.key)
+	return true
+}
+
+// watcherType is the type that removes a persistent watch of kind on the
+// connected server: 3.9 knows the persistent types; 3.6 to 3.8 reject them
+// (MarshallingError) and remove persistent watches with WatchAny, which
+// also takes the path's one-shot watches on those servers (a path holds a
+// single watch mode per session there anyway, ZOOKEEPER-4466).
+func (c *Client) watcherType(kind watchKind) WatcherType {
+	if v, ok := c.knownVersion(); !ok || v.Less(proto.Version{Major: 3, Minor: 9}) {
+		return WatchAny
+	}
+	if kind == watchRecursive {
+		return WatchPersistentRecursive
+	}
+	return WatchPersistent
+}
+
+// endPersistent ends the local Watchers of kinds on path with a
+// PersistentWatchRemoved event: the server no longer holds their watch.
+func (m *watchManager) endPersistent(path string, kinds ...watchKind) {
+	var ended []*Watcher
+	m.mu.Lock()
+	for _, kind := range kinds {
+		key := watchKey{m.c.serverPath(path), kind}
+		ended = append(ended, m.persistent[key]...)
+		delete(m.persistent, key)
+	}
+	m.mu.Unlock()
+	for _, w := range ended {
+		if w.q.put(Event{Type: EventPersistentWatchRemoved, Path: path, Zxid: -1}) {
+			w.q.close()
+		}
+	}
 }
 
 // AddWatch sets a persistent watch on path (ZooKeeper 3.6+): it fires for
@@ -324,7 +355,7 @@ func (w *Watcher) Close() error {
 // persistent watch, on the very same path of one client replace each other
 // on the server. Use separate clients or paths there.
 func (c *Client) AddWatch(ctx context.Context, path string, recursive bool) (*Watcher, error) {
-	if err := c.check(ctx, proto.OpAddWatch, path); err != nil {
+	if err := c.check(proto.OpAddWatch, path); err != nil {
 		return nil, err
 	}
 	kind, mode := watchPersistent, proto.AddWatchPersistent
@@ -336,15 +367,11 @@ func (c *Client) AddWatch(ctx context.Context, path string, recursive bool) (*Wa
 	if _, err := run(ctx, k, extractNone); err != nil {
 		return nil, err
 	}
-	w := &Watcher{c: c, key: watchKey{c.watches.serverPath(path), kind}, path: path, q: newQueue[Event]()}
+	w := &Watcher{c: c, key: watchKey{c.serverPath(path), kind}, path: path, q: newQueue[Event]()}
 	m := &c.watches
 	m.mu.Lock()
 	m.persistent[w.key] = append(m.persistent[w.key], w)
-	m.recount()
 	m.mu.Unlock()
-	if l := c.live.Load(); l != nil {
-		l.cn.Hurry() // its events may come while no one reads
-	}
 	return w, nil
 }
 
@@ -362,33 +389,51 @@ const (
 
 // RemoveWatches removes this client's watches of type typ on path from the
 // server (ZooKeeper 3.5+); the one-shot watches removed get a
-// DataWatchRemoved or ChildWatchRemoved event. It returns ErrNoWatcher when
-// there was none.
+// DataWatchRemoved or ChildWatchRemoved event, the Watchers removed
+// (WatchPersistent, WatchPersistentRecursive, WatchAny) a
+// PersistentWatchRemoved event, after which their channel closes. It
+// returns ErrNoWatcher when there was none. Servers before 3.9 know no
+// persistent types: WatchAny is sent for them there.
 func (c *Client) RemoveWatches(ctx context.Context, path string, typ WatcherType) error {
 	if err := c.watchesOp(ctx, proto.OpRemoveWatches, path, typ); err != nil {
 		return err
 	}
-	if typ == WatchData || typ == WatchAny {
+	switch typ {
+	case WatchData:
 		c.watches.remove(path, []watchKind{watchData, watchExist}, EventDataWatchRemoved)
-	}
-	if typ == WatchChildren || typ == WatchAny {
+	case WatchChildren:
 		c.watches.remove(path, []watchKind{watchChild}, EventChildWatchRemoved)
+	case WatchPersistent:
+		c.watches.endPersistent(path, watchPersistent)
+	case WatchPersistentRecursive:
+		c.watches.endPersistent(path, watchRecursive)
+	case WatchAny:
+		c.watches.remove(path, []watchKind{watchData, watchExist}, EventDataWatchRemoved)
+		c.watches.remove(path, []watchKind{watchChild}, EventChildWatchRemoved)
+		c.watches.endPersistent(path, watchPersistent, watchRecursive)
 	}
 	return nil
 }
 
 // CheckWatches reports (nil) whether the server holds a watch of type typ
-// on path for this client, or ErrNoWatcher (ZooKeeper 3.5+).
+// on path for this client, or ErrNoWatcher (ZooKeeper 3.5+). Servers before
+// 3.9 know no persistent types: WatchAny is asked for them there.
 func (c *Client) CheckWatches(ctx context.Context, path string, typ WatcherType) error {
 	return c.watchesOp(ctx, proto.OpCheckWatches, path, typ)
 }
 
 func (c *Client) watchesOp(ctx context.Context, op proto.Op, path string, typ WatcherType) error {
-	if err := c.check(ctx, op, path); err != nil {
+	if err := c.check(op, path); err != nil {
 		return err
 	}
 	k := c.getCall(op, path)
 	k.wtype = int32(typ)
+	switch typ {
+	case WatchPersistent:
+		k.wtype = int32(c.watcherType(watchPersistent))
+	case WatchPersistentRecursive:
+		k.wtype = int32(c.watcherType(watchRecursive))
+	}
 	_, err := run(ctx, k, extractNone)
 	return err
 }
