@@ -59,6 +59,7 @@ type call struct {
 	dmu     sync.Mutex // guards a future's done and fin
 	fin     bool       // a future's completion was signalled
 	extract any        // a future's func(*call) (T, error)
+	then    func()     // runs on the reader once the reply is recorded (a session step)
 }
 
 const (
@@ -200,6 +201,9 @@ func (k *call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 		k.err = k.c.connError(err)
 	default:
 		k.code, k.zxid = hdr.Err, hdr.Zxid
+		if hdr.Err == proto.CodeUnimplemented {
+			k.c.learnUnimplemented(k.cn.Load().Addr(), k.op)
+		}
 		if hdr.Err == proto.CodeOK {
 			if derr := k.decode(body); derr != nil {
 				k.code = proto.CodeMarshallingError
@@ -209,6 +213,9 @@ func (k *call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 		if k.wkind != 0 {
 			k.c.watches.registerReply(k)
 		}
+	}
+	if k.then != nil {
+		k.then()
 	}
 	k.finish()
 }

@@ -38,8 +38,9 @@ type Client struct {
 	lastZxid  int64
 	lastHeard time.Time
 	auths     []authInfo
-	closeErr  error // ErrClosed or the terminal cause, once closing
-	versions  map[string]proto.Version
+	closeErr  error                    // ErrClosed or the terminal cause, once closing
+	versions  map[string]proto.Version // per server address, from ServerVersion
+	older     map[string]proto.Version // per server address: it predates this (Unimplemented)
 
 	lastCause error // why the last connection attempt failed (for Connect's error)
 
@@ -48,8 +49,6 @@ type Client struct {
 	ctx       context.Context // cancelled by Close: the session goroutine stops
 	cancel    context.CancelFunc
 	loopDone  chan struct{}
-	probes    sync.WaitGroup  // version probes (see probeVersion)
-	probe     <-chan struct{} // closed when the last connection's version probe ended
 }
 
 // Connect parses servers ("h1:2181,h2,[::1]:2182/chroot"), starts the
@@ -97,16 +96,9 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 	go c.run()
 	for {
 		select {
-		case s := <-sub.out:
+		case s := <-sub.Out():
 			switch s {
 			case Connected, ReadOnly:
-				c.mu.Lock()
-				probe := c.probe
-				c.mu.Unlock()
-				select { // so that the first calls know the server's version
-				case <-probe:
-				case <-ctx.Done():
-				}
 				return c, nil
 			case Closed:
 				err := c.closeCause()
@@ -193,6 +185,7 @@ func (c *Client) ConnectedServer() string {
 // it serves: a call made in an earlier session must not be sent on it.
 type liveConn struct {
 	cn    *conn.Conn
+	host  string // the server's name, as configured
 	epoch uint64
 }
 
@@ -233,7 +226,6 @@ func (c *Client) Close() error {
 		c.cancel()
 	})
 	<-c.loopDone
-	c.probes.Wait()
 	return nil
 }
 
@@ -251,7 +243,7 @@ func (c *Client) terminate(cause error) {
 // ErrReplyTooLarge: a reply exceeded the client's packet limit (see
 // WithMaxPacket). The reply was skipped and the connection kept; retrying
 // does not help.
-var ErrReplyTooLarge = errors.New("reply exceeds the packet limit; raise it with kazoo.WithMaxPacket")
+var ErrReplyTooLarge = errors.New("reply exceeds the client's limit; raise it with kazoo.WithMaxPacket")
 
 // connError maps a connection-level failure to the API's error.
 func (c *Client) connError(err error) error {

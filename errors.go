@@ -106,8 +106,13 @@ var (
 // IsRetryable reports whether err is a transient condition after which
 // retrying the operation may succeed: connection loss, an operation timeout,
 // a throttled operation or session moved. Session expiry is not, because
-// ephemeral nodes and watches are gone with the session.
+// ephemeral nodes and watches are gone with the session; nor is the
+// connection loss of a sequential create without WithProtected
+// (ErrUnsafeToRetry), which may have created its node.
 func IsRetryable(err error) bool {
+	if errors.Is(err, ErrUnsafeToRetry) || errors.Is(err, ErrReplyTooLarge) {
+		return false
+	}
 	return errors.Is(err, ErrConnectionLoss) || errors.Is(err, ErrOperationTimeout) ||
 		errors.Is(err, ErrThrottledOp) || errors.Is(err, ErrSessionMoved) ||
 		errors.Is(err, ErrRequestTimeout)

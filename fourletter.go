@@ -77,11 +77,9 @@ func truncate(s string, n int) string {
 
 // ServerVersion returns the version of the server the client is connected
 // to, asked with "srvr" (allowed by default on every version) over a
-// connection of its own, and cached per server. The client asks in the
-// background after each connection to a server it does not know; a server
-// that does not answer (four-letter words disabled, a TLS-only port, a
-// proxy) is asked again on the next connection, and meanwhile its version
-// is unknown: operations are then sent and the server decides.
+// connection of its own, and cached per server; a failure is not cached.
+// The client itself never asks: it learns what a server lacks from the
+// server's own answers (see supports).
 func (c *Client) ServerVersion(ctx context.Context) (proto.Version, error) {
 	if ctx == nil {
 		return proto.Version{}, &Error{Op: "srvr", Err: errNilContext}
@@ -95,87 +93,74 @@ func (c *Client) ServerVersion(ctx context.Context) (proto.Version, error) {
 			continue
 		}
 		addr := l.cn.Addr()
-		if v, ok := c.cachedVersion(addr); ok {
+		c.mu.Lock()
+		v, ok := c.versions[addr]
+		c.mu.Unlock()
+		if ok {
 			return v, nil
 		}
-		v, err := c.askVersion(ctx, addr)
+		ans, err := fourLetter(ctx, c.opts.dialer(l.host), addr, "srvr")
+		if err == nil {
+			v, err = ParseVersion(ans)
+		}
 		if err != nil {
 			return proto.Version{}, &Error{Op: "srvr", Err: err}
 		}
+		c.mu.Lock()
+		if c.versions == nil {
+			c.versions = make(map[string]proto.Version)
+		}
+		c.versions[addr] = v
+		c.mu.Unlock()
 		return v, nil
 	}
 }
 
-func (c *Client) cachedVersion(addr string) (proto.Version, bool) {
+// learnUnimplemented records that the server at addr predates op: it
+// answered Unimplemented (and closes the connection, as servers do then).
+func (c *Client) learnUnimplemented(addr string, op proto.Op) {
+	since, _ := op.Since()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v, ok := c.versions[addr]
-	return v, ok
+	if c.older == nil {
+		c.older = make(map[string]proto.Version)
+	}
+	if v, ok := c.older[addr]; !ok || since.Less(v) {
+		c.older[addr] = since
+	}
 }
 
-// askVersion asks addr for its version with "srvr" and caches the answer;
-// a failure is not cached.
-func (c *Client) askVersion(ctx context.Context, addr string) (proto.Version, error) {
-	ans, err := fourLetter(ctx, c.opts.dialer(), addr, "srvr")
-	if err != nil {
-		return proto.Version{}, err
-	}
-	v, err := ParseVersion(ans)
-	if err != nil {
-		return proto.Version{}, err
-	}
-	c.mu.Lock()
-	if c.versions == nil {
-		c.versions = make(map[string]proto.Version)
-	}
-	c.versions[addr] = v
-	c.mu.Unlock()
-	return v, nil
-}
-
-// probeVersion learns addr's version in the background, within the
-// session's timeout, unless it is known: no call waits for it.
-func (c *Client) probeVersion(addr string) (done <-chan struct{}) {
-	ch := make(chan struct{})
-	if _, ok := c.cachedVersion(addr); ok {
-		close(ch)
-		return ch
-	}
-	timeout := c.SessionTimeout() / 3
-	c.probes.Add(1)
-	go func() {
-		defer c.probes.Done()
-		defer close(ch)
-		ctx, cancel := context.WithTimeout(c.ctx, timeout)
-		defer cancel()
-		if _, err := c.askVersion(ctx, addr); err != nil {
-			c.log.Debug("kazoo: server version unknown; the server will decide what it supports", "server", addr, "err", err)
-		}
-	}()
-	return ch
-}
-
-// knownVersion returns the version of the server the client is connected
-// to, if known.
-func (c *Client) knownVersion() (proto.Version, bool) {
+// serverPredates reports whether the connected server is known to be older
+// than v: from ServerVersion, or from an Unimplemented answer.
+func (c *Client) serverPredates(v proto.Version) (predates, known bool) {
 	l := c.live.Load()
 	if l == nil {
-		return proto.Version{}, false
+		return false, false
 	}
-	return c.cachedVersion(l.cn.Addr())
+	addr := l.cn.Addr()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sv, ok := c.versions[addr]; ok {
+		return sv.Less(v), true
+	}
+	if below, ok := c.older[addr]; ok && !v.Less(below) {
+		return true, true
+	}
+	return false, false
 }
 
 // supports returns ErrUnsupported when the connected server is known to
-// predate op. When the version is not known, the server decides. It never
-// waits.
+// predate op. Otherwise the request is sent and the server decides: it
+// answers Unimplemented, which the client then remembers. It never waits
+// and never asks the server on the side (a probe would fail on TLS-only
+// ports, behind proxies, or with four-letter words disabled).
 func (c *Client) supports(op proto.Op) error {
 	since, _ := op.Since()
 	if !(proto.Version{Major: 3, Minor: 4, Patch: 99}).Less(since) {
 		return nil
 	}
-	v, ok := c.knownVersion()
-	if !ok || !v.Less(since) {
+	if predates, _ := c.serverPredates(since); !predates {
 		return nil
 	}
-	return fmt.Errorf("%w: %s needs ZooKeeper %s, the server runs %s", ErrUnsupported, op, since, v)
+	return fmt.Errorf("%w: %s needs ZooKeeper %s or later, which the server predates", ErrUnsupported, op, since)
 }

@@ -228,6 +228,7 @@ type createOptions struct {
 	acl     []ACL
 	ttl     time.Duration
 	parents bool
+	protect *protection // WithProtected
 }
 
 // WithMode sets the create mode (default ModePersistent).
@@ -256,7 +257,7 @@ func (c *Client) prepCreate(ctx context.Context, k *call, data []byte, opts []Cr
 		k.op = proto.OpCreateContainer
 	default:
 		k.op = proto.OpCreate2
-		if v, ok := c.knownVersion(); ok && v.Less(proto.Version{Major: 3, Minor: 5}) {
+		if predates, _ := c.serverPredates(proto.Version{Major: 3, Minor: 5}); predates {
 			k.op = proto.OpCreate // 3.4 has no create2
 		}
 	}
@@ -292,9 +293,27 @@ func extractCreate(k *call) (CreateResult, error) { return CreateResult{k.rpath,
 func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...CreateOption) (string, Stat, error) {
 	for {
 		k, o := c.prepCreate(ctx, c.getCall(proto.OpCreate2, path), data, opts)
+		if o.protect != nil && k.err == nil {
+			if o.protect.lost.Load() {
+				r, found, err := c.findProtected(ctx, o.protect, path)
+				if errors.Is(err, ErrSessionExpired) {
+					// The session ended during the lookup: a read, so
+					// it may run again, in the next session.
+					r, found, err = c.findProtected(ctx, o.protect, path)
+				}
+				if err != nil || found {
+					return r.Path, r.Stat, err
+				}
+			}
+			k.path = o.protect.path(path)
+		}
+		op := k.op
 		r, err := run(ctx, k, extractCreate)
+		if op == proto.OpCreate2 && errors.Is(err, ErrUnimplemented) {
+			continue // a 3.4 server: learnt, the next attempt sends create
+		}
 		if !o.parents || !errors.Is(err, ErrNoNode) {
-			return r.Path, r.Stat, err
+			return r.Path, r.Stat, createError(err, &o)
 		}
 		if err := c.ensurePath(ctx, parentPath(path), o.acl); err != nil {
 			return "", Stat{}, err
@@ -307,8 +326,8 @@ func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...C
 // supported here (it needs several round trips): it gets ErrInvalidArgument.
 func (c *Client) CreateAsync(ctx context.Context, path string, data []byte, opts ...CreateOption) *Future[CreateResult] {
 	k, o := c.prepCreate(ctx, c.newAsyncCall(proto.OpCreate2, path), data, opts)
-	if o.parents && k.err == nil {
-		k.err = fmt.Errorf("%w: WithParents in CreateAsync", ErrInvalidArgument)
+	if (o.parents || o.protect != nil) && k.err == nil {
+		k.err = fmt.Errorf("%w: WithParents and WithProtected need Create, not CreateAsync", ErrInvalidArgument)
 	}
 	return start(ctx, k, extractCreate)
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"time"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
+	"github.com/kazoo-go/kazoo/internal/hostlist"
 	"github.com/kazoo-go/kazoo/proto"
 )
 
@@ -26,9 +28,10 @@ func (c *Client) run() {
 			c.sessionLost("no server answered within 4/3 of the session timeout")
 			continue
 		}
-		addr, newPass, err := c.hosts.Next(c.ctx)
+		srv, newPass, err := c.hosts.Next(c.ctx)
 		if preferred != "" {
-			addr, preferred = preferred, ""
+			host, _, _ := net.SplitHostPort(preferred)
+			srv, preferred = hostlist.Server{Addr: preferred, Host: host}, ""
 		} else if err != nil {
 			c.log.Warn("kazoo: resolving servers", "err", err)
 			c.setLastCause(err)
@@ -41,7 +44,8 @@ func (c *Client) run() {
 				return
 			}
 		}
-		cn, err := c.dial(addr)
+		addr := srv.Addr
+		cn, err := c.dial(srv)
 		switch {
 		case errors.Is(err, conn.ErrSessionExpired):
 			c.sessionLost("the server reported the session expired")
@@ -53,15 +57,14 @@ func (c *Client) run() {
 			c.log.Debug("kazoo: connection attempt failed", "server", addr, "err", err)
 			continue
 		}
-		since := time.Now()
-		c.established(cn)
+		c.established(cn, srv.Host)
 		rw, cause := c.serve(cn)
 		preferred = rw
 		c.disconnected(cn)
-		// Only a connection that lasted proves the servers healthy: one
-		// dropped at once (a server accepting and closing every connection)
-		// counts as a failure, so the next pass backs off.
-		if time.Since(since) >= c.SessionTimeout()/3 {
+		// Only a server that answered after the handshake proved healthy:
+		// a connection dropped before (a server accepting and closing
+		// every connection) counts as a failure, so the next pass backs off.
+		if cn.Answered() {
 			failures, backoff = 0, c.opts.backoffMin
 		} else {
 			failures++
@@ -122,10 +125,10 @@ func (c *Client) sleep(backoff *time.Duration) {
 	}
 }
 
-// dial opens a connection to addr and performs the handshake, resuming the
+// dial opens a connection to srv and performs the handshake, resuming the
 // current session if there is one. It gives up after the per-host connect
 // timeout (session timeout / number of servers) or at local expiry.
-func (c *Client) dial(addr string) (*conn.Conn, error) {
+func (c *Client) dial(srv hostlist.Server) (*conn.Conn, error) {
 	c.mu.Lock()
 	req := proto.ConnectRequest{
 		LastZxidSeen: c.lastZxid,
@@ -144,10 +147,11 @@ func (c *Client) dial(addr string) (*conn.Conn, error) {
 		defer cancel2()
 	}
 	cn, _, err := conn.Dial(ctx, conn.Config{
-		Addr:      addr,
-		Dial:      c.opts.dialer(),
+		Addr:      srv.Addr,
+		Dial:      c.opts.dialer(srv.Host),
 		Connect:   req,
 		MaxPacket: c.opts.maxPacket,
+		MaxReply:  c.opts.maxReply,
 		Handler:   &c.watches,
 		Logger:    c.log,
 	})
@@ -157,7 +161,7 @@ func (c *Client) dial(addr string) (*conn.Conn, error) {
 // established adopts a new connection: records the session, then sends
 // what must precede any request (credentials, the session's watches), then
 // lets requests through.
-func (c *Client) established(cn *conn.Conn) {
+func (c *Client) established(cn *conn.Conn, host string) {
 	s := cn.Session()
 	c.mu.Lock()
 	resumed := s.SessionID == c.sessionID
@@ -179,10 +183,8 @@ func (c *Client) established(cn *conn.Conn) {
 	if resumed {
 		c.watches.resend(cn, lastZxid)
 	}
-	probe := c.probeVersion(cn.Addr())
 	c.mu.Lock()
-	c.probe = probe
-	c.live.Store(&liveConn{cn: cn, epoch: epoch})
+	c.live.Store(&liveConn{cn: cn, host: host, epoch: epoch})
 	close(c.ready)
 	c.ready = make(chan struct{})
 	c.mu.Unlock()
@@ -226,7 +228,8 @@ func (c *Client) findReadWrite(current string) string {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, 500*time.Millisecond)
-		ans, err := fourLetter(ctx, c.opts.dialer(), addr, "isro")
+		host, _, _ := net.SplitHostPort(addr)
+		ans, err := fourLetter(ctx, c.opts.dialer(host), addr, "isro")
 		cancel()
 		if err == nil && ans == "rw" {
 			return addr

@@ -118,7 +118,6 @@ func TestWatchesSurviveReconnect(t *testing.T) {
 	if _, _, err := other.Create(ctx, "/kids/k", nil); err != nil {
 		t.Fatal(err)
 	}
-	noEvent(t, dataW)
 	proxy.Heal()
 	waitState(t, sub, kazoo.Connected, 10*time.Second)
 	if c.SessionID() != id {

@@ -72,8 +72,8 @@ func (t *Txn) add(o txnOp) *Txn {
 func (t *Txn) Create(path string, data []byte, opts ...CreateOption) *Txn {
 	k := call{c: t.c, op: proto.OpCreate, path: path}
 	_, o := t.c.prepCreateArgs(&k, data, opts)
-	if k.err == nil && o.parents {
-		k.err = fmt.Errorf("%w: WithParents in a transaction", ErrInvalidArgument)
+	if k.err == nil && (o.parents || o.protect != nil) {
+		k.err = fmt.Errorf("%w: WithParents and WithProtected are not allowed in a transaction", ErrInvalidArgument)
 	}
 	if k.err != nil && t.err == nil {
 		t.err = clientError(proto.OpCreate, path, k.err)

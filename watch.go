@@ -2,6 +2,7 @@ package kazoo
 
 import (
 	"context"
+	"github.com/kazoo-go/kazoo/internal/queue"
 	"sync"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
@@ -119,14 +120,14 @@ func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
 		fire(watchChild)
 	}
 	for _, w := range m.persistent[watchKey{ev.Path, watchPersistent}] {
-		w.q.put(e)
+		w.q.Put(e)
 	}
 	if ev.Type == proto.EventNodeChildrenChanged || len(m.persistent) == 0 {
 		return // recursive watches do not see child events
 	}
 	for p := ev.Path; ; p = parentPath(p) {
 		for _, w := range m.persistent[watchKey{p, watchRecursive}] {
-			w.q.put(e)
+			w.q.Put(e)
 		}
 		if p == "/" {
 			return
@@ -177,9 +178,9 @@ func (m *watchManager) terminate(err error, final bool) {
 	for w := range ended {
 		last := Event{Type: EventNotWatching, Path: w.path, Zxid: -1, Err: err}
 		if final {
-			w.q.finish(last)
-		} else if w.q.put(last) {
-			w.q.close()
+			w.q.Finish(last)
+		} else if w.q.Put(last) {
+			w.q.Close()
 		}
 	}
 }
@@ -205,6 +206,7 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 		resync = append(resync, ws...)
 	}
 	m.mu.Unlock()
+	var calls []*call
 	size := 0
 	flush := func() {
 		if size == 0 {
@@ -221,7 +223,7 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 			r.RelativeZxid = lastZxid
 			k.op, k.body = proto.OpSetWatches2, &r
 		}
-		_ = m.c.sendOn(cn, k, true)
+		calls = append(calls, k)
 		req, size = proto.SetWatches2Request{}, 0
 	}
 	add := func(dst *[]string, p string) {
@@ -248,26 +250,42 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 		}
 	}
 	flush()
-	for _, w := range resync {
-		w.q.put(Event{Type: EventResync, Path: w.path, Zxid: -1})
+	if len(calls) > 0 && len(resync) > 0 {
+		// Once the server has the watches again (its reply to the last
+		// setWatches: replies come in order), a change made from now on
+		// is delivered; what changed before may have been missed.
+		last := calls[len(calls)-1]
+		last.then = func() {
+			if last.err == nil && last.code == proto.CodeOK {
+				for _, w := range resync {
+					w.q.Put(Event{Type: EventResync, Path: w.path, Zxid: -1})
+				}
+			}
+		}
+	}
+	for _, k := range calls {
+		_ = m.c.sendOn(cn, k, true)
 	}
 }
 
 // Watcher is a persistent watch (AddWatch): it sees every change until
 // closed, surviving reconnects. Events are queued without bound, so a slow
-// reader never stalls the client and never misses an event.
+// reader never stalls the client. The server does not replay the changes
+// made while the client was disconnected: after each reconnect, once the
+// watch is registered again, the Watcher receives EventResync, after which
+// every change is delivered; re-read what you watch then.
 type Watcher struct {
 	c    *Client
 	key  watchKey
 	path string
-	q    *queue[Event]
+	q    *queue.Queue[Event]
 	once sync.Once
 }
 
 // Events returns the channel of events. It is closed after Close, or after
 // a terminal event (Type EventNotWatching) when the session is lost or the
 // client closes.
-func (w *Watcher) Events() <-chan Event { return w.q.out }
+func (w *Watcher) Events() <-chan Event { return w.q.Out() }
 
 // Path returns the watched path.
 func (w *Watcher) Path() string { return w.path }
@@ -278,7 +296,7 @@ func (w *Watcher) Path() string { return w.path }
 func (w *Watcher) Close() error {
 	w.once.Do(func() {
 		last := w.c.watches.drop(w)
-		w.q.cancel()
+		w.q.Cancel()
 		if last {
 			k := w.c.newAsyncCall(proto.OpRemoveWatches, w.path)
 			k.wtype = int32(w.c.watcherType(w.key.kind))
@@ -318,7 +336,7 @@ func (m *watchManager) drop(w *Watcher) (last bool) {
 // also takes the path's one-shot watches on those servers (a path holds a
 // single watch mode per session there anyway, ZOOKEEPER-4466).
 func (c *Client) watcherType(kind watchKind) WatcherType {
-	if v, ok := c.knownVersion(); !ok || v.Less(proto.Version{Major: 3, Minor: 9}) {
+	if predates, known := c.serverPredates(proto.Version{Major: 3, Minor: 9}); predates || !known {
 		return WatchAny
 	}
 	if kind == watchRecursive {
@@ -339,8 +357,8 @@ func (m *watchManager) endPersistent(path string, kinds ...watchKind) {
 	}
 	m.mu.Unlock()
 	for _, w := range ended {
-		if w.q.put(Event{Type: EventPersistentWatchRemoved, Path: path, Zxid: -1}) {
-			w.q.close()
+		if w.q.Put(Event{Type: EventPersistentWatchRemoved, Path: path, Zxid: -1}) {
+			w.q.Close()
 		}
 	}
 }
@@ -367,7 +385,7 @@ func (c *Client) AddWatch(ctx context.Context, path string, recursive bool) (*Wa
 	if _, err := run(ctx, k, extractNone); err != nil {
 		return nil, err
 	}
-	w := &Watcher{c: c, key: watchKey{c.serverPath(path), kind}, path: path, q: newQueue[Event]()}
+	w := &Watcher{c: c, key: watchKey{c.serverPath(path), kind}, path: path, q: queue.New[Event]()}
 	m := &c.watches
 	m.mu.Lock()
 	m.persistent[w.key] = append(m.persistent[w.key], w)

@@ -134,6 +134,7 @@ type Conn struct {
 	wake     chan struct{}
 
 	done     chan struct{}
+	answered atomic.Bool // a frame arrived after the handshake
 	lastZxid atomic.Int64
 	lastRecv atomic.Int64 // unix nanos of the last byte received
 	lastSend atomic.Int64 // unix nanos of the last write
@@ -321,6 +322,10 @@ func (c *Conn) LastZxid() int64 { return c.lastZxid.Load() }
 
 // LastRecv returns when the last byte arrived.
 func (c *Conn) LastRecv() time.Time { return time.Unix(0, c.lastRecv.Load()) }
+
+// Answered reports whether the server sent anything after the handshake: a
+// connection dropped before that proves nothing about the server's health.
+func (c *Conn) Answered() bool { return c.answered.Load() }
 
 // Done is closed when the connection has ended; Err then says why.
 func (c *Conn) Done() <-chan struct{} { return c.done }

@@ -125,6 +125,9 @@ func (c *Conn) dispatchBuffered(r *reader) error {
 		r.start += 4 + n
 		r.d.Reset(avail[4 : 4+n])
 		r.hdr.Decode(&r.d)
+		if !c.answered.Load() {
+			c.answered.Store(true)
+		}
 		if r.hdr.Zxid > c.lastZxid.Load() {
 			c.lastZxid.Store(r.hdr.Zxid)
 		}

@@ -1,20 +1,23 @@
-package kazoo
+// Package queue is an unbounded FIFO drained into a channel by a goroutine
+// of its own: the client's watch and state deliveries, which must never
+// block the connection's reader nor drop an item for a slow consumer.
+package queue
 
 import "sync"
 
-// queue is an unbounded FIFO drained into a channel by its own goroutine,
+// Queue is an unbounded FIFO drained into a channel by its own goroutine,
 // so that a producer on the connection's reader never blocks and a slow
 // consumer never loses an item. The goroutine ends when the consumer has
 // received everything after close, or at once with cancel or finish, so an
 // abandoned consumer keeps nothing alive once its client is closed.
 //
-// The channel holds up to outBuffer items: finish leaves there the items
+// The channel holds up to outBuffer items: Finish leaves there the items
 // not yet received, up to that many, and the last one.
-type queue[T any] struct {
+type Queue[T any] struct {
 	mu     sync.Mutex
 	items  []T
 	wake   chan struct{} // capacity 1
-	out    chan T        // capacity outBuffer: see finish
+	out    chan T        // capacity outBuffer: see Finish
 	stop   chan struct{}
 	closed bool // no more puts; drain what is queued, then close out
 	done   chan struct{}
@@ -22,8 +25,9 @@ type queue[T any] struct {
 	shut   sync.Once // closes out
 }
 
-func newQueue[T any]() *queue[T] {
-	q := &queue[T]{
+// New returns a Queue whose goroutine is running.
+func New[T any]() *Queue[T] {
+	q := &Queue[T]{
 		wake: make(chan struct{}, 1),
 		out:  make(chan T, outBuffer),
 		stop: make(chan struct{}),
@@ -33,8 +37,8 @@ func newQueue[T any]() *queue[T] {
 	return q
 }
 
-// put queues v; it never blocks. It reports false after close.
-func (q *queue[T]) put(v T) bool {
+// Put queues v; it never blocks. It reports false after close.
+func (q *Queue[T]) Put(v T) bool {
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
@@ -46,27 +50,30 @@ func (q *queue[T]) put(v T) bool {
 	return true
 }
 
-func (q *queue[T]) signal() {
+func (q *Queue[T]) signal() {
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
 }
 
-// close stops accepting items; the consumer still receives what was queued,
+// Close stops accepting items; the consumer still receives what was queued,
 // then sees the channel closed.
-func (q *queue[T]) close() {
+func (q *Queue[T]) Close() {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
 	q.signal()
 }
 
+// Out returns the channel the items are delivered on.
+func (q *Queue[T]) Out() <-chan T { return q.out }
+
 // outBuffer is the capacity of a queue's channel.
 const outBuffer = 16
 
-// cancel drops whatever is queued and stops at once; out is closed.
-func (q *queue[T]) cancel() {
+// Cancel drops whatever is queued and stops at once; out is closed.
+func (q *Queue[T]) Cancel() {
 	q.halt()
 	q.mu.Lock()
 	q.items = nil
@@ -74,10 +81,10 @@ func (q *queue[T]) cancel() {
 	q.shut.Do(func() { close(q.out) })
 }
 
-// finish ends the queue without waiting for the consumer: the items not yet
-// received stay in the channel as far as it has room, then last, then the
-// channel is closed, and the goroutine ends now.
-func (q *queue[T]) finish(last T) {
+// Finish ends the queue without waiting for the consumer: the items not yet
+// received stay in the channel as far as it has room (the oldest dropped
+// first), then last, then the channel is closed, and the goroutine ends now.
+func (q *Queue[T]) Finish(last T) {
 	rest := q.halt()
 	q.shut.Do(func() {
 		for _, v := range rest {
@@ -86,13 +93,19 @@ func (q *queue[T]) finish(last T) {
 			}
 			q.out <- v
 		}
-		q.out <- last // room: the pump has stopped
+		if len(q.out) == cap(q.out) {
+			select {
+			case <-q.out: // full: the oldest makes room for last
+			default:
+			}
+		}
+		q.out <- last // room: the pump has stopped, nothing else sends
 		close(q.out)
 	})
 }
 
 // halt stops the pump and returns what it had not delivered.
-func (q *queue[T]) halt() []T {
+func (q *Queue[T]) halt() []T {
 	q.once.Do(func() { close(q.stop) })
 	<-q.done
 	q.mu.Lock()
@@ -103,7 +116,7 @@ func (q *queue[T]) halt() []T {
 	return rest
 }
 
-func (q *queue[T]) pump() {
+func (q *Queue[T]) pump() {
 	defer close(q.done)
 	var batch []T
 	for {
