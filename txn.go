@@ -9,37 +9,54 @@ import (
 
 // txnOp is one operation of a multi or multiRead.
 type txnOp struct {
+	c       *Client // for the chroot, once sent
 	op      proto.Op
+	version int32
 	path    string
 	data    []byte
-	version int32
-	acl     []ACL
-	flags   CreateMode
-	ttl     int64
+	create  *createArgs // creates only: kept out of line, transactions are mostly sets
 }
 
-// multiRequest is the body of a multi or multiRead, the chroot applied.
+// createArgs are the arguments only a create has.
+type createArgs struct {
+	acl   []ACL
+	flags CreateMode
+	ttl   int64
+}
+
+// multiRequest is the body of a multi or multiRead: each operation
+// encodes itself (txnOp.Append) with proto's records.
 func (c *Client) multiRequest(ops []txnOp) *proto.MultiRequest {
 	r := &proto.MultiRequest{Ops: make([]proto.MultiOp, len(ops))}
 	for i := range ops {
-		o := &ops[i]
-		var body proto.Record
-		switch o.op {
-		case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-			cr := createRequest(c, o.path, o.data, o.acl, o.flags, o.ttl)
-			body = &cr
-		case proto.OpDelete:
-			body = &proto.DeleteRequest{Path: c.serverPath(o.path), Version: o.version}
-		case proto.OpCheck:
-			body = &proto.CheckVersionRequest{Path: c.serverPath(o.path), Version: o.version}
-		case proto.OpSetData:
-			body = &proto.SetDataRequest{Path: c.serverPath(o.path), Data: o.data, Version: o.version}
-		case proto.OpGetData, proto.OpGetChildren:
-			body = &proto.PathWatchRequest{Path: c.serverPath(o.path)}
-		}
-		r.Ops[i] = proto.MultiOp{Op: o.op, Body: body}
+		ops[i].c = c
+		r.Ops[i] = proto.MultiOp{Op: ops[i].op, Body: &ops[i]}
 	}
 	return r
+}
+
+// Append encodes the operation's body with proto's records, the chroot
+// applied (proto.Record).
+func (o *txnOp) Append(b []byte) []byte {
+	c := o.c
+	switch o.op {
+	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+		r := createRequest(c, o.path, o.data, o.create.acl, o.create.flags, o.create.ttl)
+		return r.Append(b)
+	case proto.OpDelete:
+		r := proto.DeleteRequest{Path: c.serverPath(o.path), Version: o.version}
+		return r.Append(b)
+	case proto.OpCheck:
+		r := proto.CheckVersionRequest{Path: c.serverPath(o.path), Version: o.version}
+		return r.Append(b)
+	case proto.OpSetData:
+		r := proto.SetDataRequest{Path: c.serverPath(o.path), Data: o.data, Version: o.version}
+		return r.Append(b)
+	case proto.OpGetData, proto.OpGetChildren:
+		r := proto.PathWatchRequest{Path: c.serverPath(o.path)}
+		return r.Append(b)
+	}
+	return b
 }
 
 // Txn is a transaction: operations that all succeed or all fail, applied in
@@ -57,12 +74,17 @@ func (c *Client) Txn() *Txn { return &Txn{c: c} }
 
 func (t *Txn) add(o txnOp) *Txn {
 	if t.err == nil {
-		sequential := o.op != proto.OpDelete && o.op != proto.OpCheck && o.op != proto.OpSetData && o.flags.Sequential()
+		sequential := o.create != nil && o.create.flags.Sequential()
 		if err := validatePath(o.path, sequential); err != nil {
 			t.err = clientError(o.op, o.path, err)
 		} else if o.version < -1 {
 			t.err = clientError(o.op, o.path, fmt.Errorf("%w: version %d", ErrInvalidArgument, o.version))
 		}
+	}
+	if len(t.ops) == cap(t.ops) {
+		// Double: append grows large slices by a quarter, which copies a
+		// transaction of many operations over and over.
+		t.ops = append(make([]txnOp, 0, max(8, 2*cap(t.ops))), t.ops...)
 	}
 	t.ops = append(t.ops, o)
 	return t
@@ -85,7 +107,7 @@ func (t *Txn) Create(path string, data []byte, opts ...CreateOption) *Txn {
 	case o.mode == ModeContainer:
 		op = proto.OpCreateContainer
 	}
-	return t.add(txnOp{op: op, path: path, data: data, acl: o.acl, flags: o.mode, ttl: o.ttl.Milliseconds()})
+	return t.add(txnOp{op: op, path: path, data: data, create: &createArgs{acl: o.acl, flags: o.mode, ttl: o.ttl.Milliseconds()}})
 }
 
 // Delete adds a delete of the node if its version matches (AnyVersion: any).

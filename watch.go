@@ -63,16 +63,43 @@ type watchKey struct {
 type watchManager struct {
 	c          *Client
 	mu         sync.Mutex
-	oneShot    map[watchKey][]chan Event
+	oneShot    map[watchKey]channels
 	persistent map[watchKey][]*Watcher
 	ended      map[*Watcher]struct{} // ended by a lost session, perhaps undrained
 }
 
 func (m *watchManager) init(c *Client) {
 	m.c = c
-	m.oneShot = make(map[watchKey][]chan Event)
+	m.oneShot = make(map[watchKey]channels)
 	m.persistent = make(map[watchKey][]*Watcher)
 	m.ended = make(map[*Watcher]struct{})
+}
+
+// channels are the one-shot watches of one path and kind: almost always
+// one, held without a slice of its own. path is the map key's path, so that
+// a notification finds it (and its Event's path) without allocating.
+type channels struct {
+	path  string
+	first chan Event
+	more  []chan Event
+}
+
+func (c *channels) add(ch chan Event) {
+	if c.first == nil {
+		c.first = ch
+	} else {
+		c.more = append(c.more, ch)
+	}
+}
+
+// send delivers e to every channel; each has room (capacity one, one event).
+func (c channels) send(e Event) {
+	if c.first != nil {
+		c.first <- e
+	}
+	for _, ch := range c.more {
+		ch <- e
+	}
 }
 
 // registerReply adds the watch a call asked for, if its reply says the
@@ -89,24 +116,32 @@ func (m *watchManager) registerReply(k *call) {
 	}
 	key := watchKey{m.c.serverPath(k.path), kind}
 	m.mu.Lock()
-	m.oneShot[key] = append(m.oneShot[key], k.wch)
+	chs := m.oneShot[key]
+	chs.path = key.path
+	chs.add(k.wch)
+	m.oneShot[key] = chs
 	m.mu.Unlock()
 }
 
-// Notify delivers a server notification (conn.Handler).
-func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
+// Notify delivers a server notification (conn.Handler). It allocates
+// nothing for a one-shot watch: the path is looked up as bytes.
+func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	if ev.Type == proto.EventNone {
 		return
 	}
-	e := Event{Type: ev.Type, Path: m.c.stripRoot(ev.Path), Zxid: zxid}
+	e := Event{Type: ev.Type, Zxid: zxid}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	fire := func(kind watchKind) {
-		key := watchKey{ev.Path, kind}
-		for _, ch := range m.oneShot[key] {
-			ch <- e
+		chs, ok := m.oneShot[watchKey{string(ev.Path), kind}]
+		if !ok {
+			return
 		}
-		delete(m.oneShot, key)
+		if e.Path == "" {
+			e.Path = m.c.stripRoot(chs.path)
+		}
+		chs.send(e)
+		delete(m.oneShot, watchKey{chs.path, kind})
 	}
 	switch ev.Type {
 	case proto.EventNodeCreated, proto.EventNodeDataChanged:
@@ -119,13 +154,20 @@ func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
 	case proto.EventNodeChildrenChanged:
 		fire(watchChild)
 	}
-	for _, w := range m.persistent[watchKey{ev.Path, watchPersistent}] {
+	if len(m.persistent) == 0 {
+		return
+	}
+	path := string(ev.Path)
+	if e.Path == "" {
+		e.Path = m.c.stripRoot(path)
+	}
+	for _, w := range m.persistent[watchKey{path, watchPersistent}] {
 		w.q.Put(e)
 	}
-	if ev.Type == proto.EventNodeChildrenChanged || len(m.persistent) == 0 {
+	if ev.Type == proto.EventNodeChildrenChanged {
 		return // recursive watches do not see child events
 	}
-	for p := ev.Path; ; p = parentPath(p) {
+	for p := path; ; p = parentPath(p) {
 		for _, w := range m.persistent[watchKey{p, watchRecursive}] {
 			w.q.Put(e)
 		}
@@ -143,9 +185,7 @@ func (m *watchManager) remove(path string, kinds []watchKind, typ EventType) {
 	defer m.mu.Unlock()
 	for _, kind := range kinds {
 		key.kind = kind
-		for _, ch := range m.oneShot[key] {
-			ch <- e
-		}
+		m.oneShot[key].send(e)
 		delete(m.oneShot, key)
 	}
 }
@@ -158,7 +198,7 @@ func (m *watchManager) remove(path string, kinds []watchKind, typ EventType) {
 func (m *watchManager) terminate(err error, final bool) {
 	m.mu.Lock()
 	oneShot, persistent := m.oneShot, m.persistent
-	m.oneShot = make(map[watchKey][]chan Event)
+	m.oneShot = make(map[watchKey]channels)
 	m.persistent = make(map[watchKey][]*Watcher)
 	ended := m.ended
 	if final {
@@ -171,9 +211,7 @@ func (m *watchManager) terminate(err error, final bool) {
 	}
 	m.mu.Unlock()
 	for key, chs := range oneShot {
-		for _, ch := range chs {
-			ch <- Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err}
-		}
+		chs.send(Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err})
 	}
 	for w := range ended {
 		last := Event{Type: EventNotWatching, Path: w.path, Zxid: -1, Err: err}

@@ -54,8 +54,9 @@ type Call interface {
 // the reader goroutine and must not block.
 type Handler interface {
 	// Notify is called for each watch notification; ev.Path is the
-	// server's path. zxid is -1 from servers before 3.9.
-	Notify(ev *proto.WatcherEvent, zxid int64)
+	// server's path, valid only during the call. zxid is -1 from servers
+	// before 3.9.
+	Notify(ev *proto.WatcherEventView, zxid int64)
 }
 
 // Config describes one connection attempt.

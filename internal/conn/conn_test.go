@@ -317,7 +317,7 @@ func pipeConfig(timeoutMs int32, serve func(server net.Conn)) (Config, net.Conn)
 
 type nopHandler struct{}
 
-func (nopHandler) Notify(*proto.WatcherEvent, int64) {}
+func (nopHandler) Notify(*proto.WatcherEventView, int64) {}
 
 func reply0(xid int32, code proto.Code, body []byte) []byte {
 	b := proto.AppendInt32(nil, int32(proto.ReplyHeaderSize+len(body)))

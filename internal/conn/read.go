@@ -16,7 +16,7 @@ type reader struct {
 	start int
 	skip  int // bytes of an oversized frame still to discard
 	hdr   proto.ReplyHeader
-	ev    proto.WatcherEvent
+	ev    proto.WatcherEventView
 	d     proto.Decoder
 }
 
@@ -179,7 +179,7 @@ func (c *Conn) popReply(xid int32) (pending, error) {
 	return p, nil
 }
 
-func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, ev *proto.WatcherEvent) error {
+func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, ev *proto.WatcherEventView) error {
 	switch hdr.Xid {
 	case proto.XidNotification:
 		ev.Decode(d)
