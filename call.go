@@ -56,10 +56,12 @@ type call struct {
 	// closed, and made only when someone blocks on it (see doneChan).
 	async   bool
 	done    chan struct{}
-	dmu     sync.Mutex // guards a future's done and fin
-	fin     bool       // a future's completion was signalled
-	extract any        // a future's func(*call) (T, error)
-	then    func()     // runs on the reader once the reply is recorded (a session step)
+	dmu     sync.Mutex  // guards a future's done and fin
+	fin     bool        // a future's completion was signalled
+	extract any         // a future's func(*call) (T, error)
+	then    func()      // runs on the reader once the reply is recorded (a session step)
+	queued  bool        // in the client's backlog (c.mu guards it)
+	stop    func() bool // stops the backlog's watch of the context
 }
 
 const (

@@ -42,7 +42,8 @@ type Client struct {
 	versions  map[string]proto.Version // per server address, from ServerVersion
 	older     map[string]proto.Version // per server address: it predates this (Unimplemented)
 
-	lastCause error // why the last connection attempt failed (for Connect's error)
+	lastCause error   // why the last connection attempt failed (for Connect's error)
+	backlog   []*call // async calls started while disconnected, in order (see start)
 
 	closeOnce sync.Once
 	closing   atomic.Bool     // Close was called (or a terminal failure)

@@ -101,6 +101,10 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	// ErrUnsupported: the connected server's version lacks the operation.
 	ErrUnsupported = errors.New("operation not supported by the server version")
+	// ErrOutcomeUnknown: the call's context ended after its request was
+	// sent; the server may or may not have applied it. The error also
+	// matches the context's error.
+	ErrOutcomeUnknown = errors.New("the request was sent; its outcome is unknown")
 )
 
 // IsRetryable reports whether err is a transient condition after which

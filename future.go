@@ -3,6 +3,8 @@ package kazoo
 import (
 	"context"
 	"fmt"
+
+	"github.com/kazoo-go/kazoo/internal/conn"
 )
 
 // Future is the pending result of an asynchronous operation. Operations
@@ -46,7 +48,8 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 }
 
 // start sends an async call and returns its future at once. While
-// disconnected the call waits (bounded by ctx) on a goroutine of its own.
+// disconnected the call joins the client's backlog, which the next
+// connection of its session sends first, in order (see Client.established).
 func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) *Future[T] {
 	k.extract = extract
 	f := (*Future[T])(k)
@@ -57,27 +60,80 @@ func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) 
 	if k.err == nil {
 		k.err = ctx.Err() // nothing is sent for a context already done
 	}
-	if k.err != nil {
-		k.finish()
-		return f
-	}
-	if l := c.live.Load(); l != nil && l.epoch == k.epoch {
-		err := c.sendOn(l.cn, k, false)
-		if err == nil {
-			return f
-		}
-		if k.err = err; errorIsFinal(err) {
-			k.finish()
-			return f
-		}
-		k.err = nil
-	}
-	go func() {
-		if err := c.submit(ctx, k, false); err != nil {
+	if k.err == nil {
+		// Once submitted, k belongs to the connection or the backlog.
+		if err := c.submitAsync(ctx, k); err != nil {
 			k.fail(err)
 		}
-	}()
+		return f
+	}
+	k.finish()
 	return f
+}
+
+// submitAsync sends k on the live connection of its session, or queues it
+// in the backlog while there is none.
+func (c *Client) submitAsync(ctx context.Context, k *call) error {
+	if l := c.live.Load(); l != nil && l.epoch == k.epoch {
+		if err := c.sendOn(l.cn, k, false); err == nil || errorIsFinal(err) {
+			return err
+		}
+	}
+	if len(k.Append(nil))+12 > c.opts.maxPacket {
+		return ErrDataTooLarge // no connection would take it
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closeErr != nil:
+		return c.closeErr
+	case c.epoch.Load() != k.epoch:
+		return ErrSessionExpired
+	}
+	if l := c.live.Load(); l != nil && l.epoch == k.epoch {
+		// Live since the first look: the backlog was sent before it was
+		// published, so this call comes after it.
+		return c.sendOn(l.cn, k, false)
+	}
+	k.queued = true
+	k.stop = context.AfterFunc(ctx, func() { c.unqueue(k, ctx.Err()) })
+	c.backlog = append(c.backlog, k)
+	return nil
+}
+
+// unqueue fails a backlog call with err, unless it was sent meanwhile.
+func (c *Client) unqueue(k *call, err error) {
+	c.mu.Lock()
+	queued := k.queued
+	k.queued = false
+	c.mu.Unlock()
+	if queued {
+		k.fail(err)
+	}
+}
+
+// sendBacklog sends the backlog on cn, in order, or fails it with err when
+// cn is nil (c.mu held).
+func (c *Client) sendBacklog(cn *conn.Conn, epoch uint64, err error) {
+	backlog := c.backlog
+	c.backlog = nil
+	for _, k := range backlog {
+		if !k.queued {
+			continue // its context ended
+		}
+		k.queued = false
+		k.stop()
+		cause := err
+		if cause == nil && k.epoch != epoch {
+			cause = ErrSessionExpired
+		}
+		if cause == nil {
+			if cause = c.sendOn(cn, k, false); cause == nil {
+				continue
+			}
+		}
+		k.fail(cause)
+	}
 }
 
 // errorIsFinal reports whether a send error is the request's own fault:
@@ -94,7 +150,7 @@ func run[T any](ctx context.Context, k *call, extract func(*call) (T, error)) (T
 	}
 	if k.c.exec(ctx, k) {
 		var zero T
-		return zero, clientError(op, path, fmt.Errorf("%w: the request was sent; its outcome is unknown", ctx.Err()))
+		return zero, clientError(op, path, fmt.Errorf("%w: %w", ctx.Err(), ErrOutcomeUnknown))
 	}
 	v, err := extract(k)
 	k.release()

@@ -603,7 +603,7 @@ func (c *Client) AddAuth(ctx context.Context, scheme string, auth []byte) error 
 			return clientError(proto.OpAuth, "", err)
 		}
 		if !k.wait(ctx) {
-			return clientError(proto.OpAuth, "", fmt.Errorf("%w: the request was sent; its outcome is unknown", ctx.Err()))
+			return clientError(proto.OpAuth, "", fmt.Errorf("%w: %w", ctx.Err(), ErrOutcomeUnknown))
 		}
 		if k.err == nil && k.code == proto.CodeOK {
 			c.mu.Lock()

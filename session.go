@@ -184,6 +184,7 @@ func (c *Client) established(cn *conn.Conn, host string) {
 		c.watches.resend(cn, lastZxid)
 	}
 	c.mu.Lock()
+	c.sendBacklog(cn, epoch, nil) // before anything started from now on
 	c.live.Store(&liveConn{cn: cn, host: host, epoch: epoch})
 	close(c.ready)
 	c.ready = make(chan struct{})
@@ -258,6 +259,7 @@ func (c *Client) sessionLost(reason string) {
 	id := c.sessionID
 	c.sessionID, c.passwd = 0, nil
 	c.epoch.Add(1)
+	c.sendBacklog(nil, 0, ErrSessionExpired)
 	close(c.ready)
 	c.ready = make(chan struct{})
 	c.mu.Unlock()
@@ -277,6 +279,7 @@ func (c *Client) shutdown() {
 		c.closeErr = ErrClosed
 	}
 	cause := c.closeErr
+	c.sendBacklog(nil, 0, cause)
 	close(c.ready)
 	c.mu.Unlock()
 	c.watches.terminate(cause, true)

@@ -92,8 +92,9 @@ func checkCAS(ops []casOp, finalID string, final int32) (problems []string, comm
 	}
 	for i := range ops {
 		op := &ops[i]
-		if op.outcome == casApplied && chain[op.from+1] != op {
-			report("acknowledged write %s (version %d to %d) lost", op.id, op.from, op.from+1)
+		if op.outcome == casApplied && (op.from >= final || chain[op.from+1] != op) {
+			report("acknowledged write %s (version %d to %d, %v to %v) lost", op.id, op.from, op.from+1,
+				op.invoke.Format("15:04:05.000"), op.complete.Format("15:04:05.000"))
 		}
 	}
 	var latestInvoke time.Time // the latest invocation of the writes so far
@@ -192,17 +193,21 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 		ops     []casOp
 		applied atomic.Int64
 		wg      sync.WaitGroup
+		clients = make([]*kazoo.Client, workers)
+		lastErr = make([]atomic.Value, workers) // each worker's last error, for a stall's report
 	)
 	wctx, stop := context.WithCancel(ctx)
 	for w := range workers {
 		c := connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
+		clients[w] = c
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for seq := 0; wctx.Err() == nil; seq++ {
-				octx, cancel := context.WithTimeout(wctx, 2*time.Second)
+				octx, cancel := context.WithTimeout(wctx, 10*time.Second) // past the session timeout: a dead connection is the client's to notice (see defect B)
 				data, stat, err := c.Get(octx, "/reg")
 				if err != nil {
+					lastErr[w].Store(fmt.Sprintf("%v: Get: %v", time.Now().Format("15:04:05.000"), err))
 					cancel()
 					continue
 				}
@@ -219,6 +224,8 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 					applied.Add(1)
 				case errors.Is(err, kazoo.ErrBadVersion):
 					op.complete, op.outcome = time.Now(), casRefused
+				default:
+					lastErr[w].Store(fmt.Sprintf("%v: Set: %v", time.Now().Format("15:04:05.000"), err))
 				}
 				mu.Lock()
 				ops = append(ops, op)
@@ -234,7 +241,17 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 		deadline := time.Now().Add(60 * time.Second)
 		for applied.Load() < target {
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: no %d writes applied within 60s", what, k)
+				var report []string
+				for w, c := range clients {
+					report = append(report, fmt.Sprintf("worker %d: %v on %q, last error %v", w, c.State(), c.ConnectedServer(), lastErr[w].Load()))
+				}
+				for i, m := range cl.Members() {
+					mctx, cancel := context.WithTimeout(ctx, 2*time.Second) // a paused member does not answer
+					mode, err := m.Mode(mctx)
+					cancel()
+					report = append(report, fmt.Sprintf("member %d (%s, proxy %s): %q %v", i, m.Addr(), addrs[i], mode, err))
+				}
+				t.Fatalf("%s: no %d writes applied within 60s (%s):\n%s", what, k, time.Now().Format("15:04:05.000"), strings.Join(report, "\n"))
 			}
 			time.Sleep(10 * time.Millisecond) // polling a counter, with a deadline
 		}
@@ -283,18 +300,39 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 	stop()
 	wg.Wait()
 
-	if err := setup.Sync(ctx, "/reg"); err != nil {
-		t.Fatal(err)
+	// The final value, once every member agrees on it.
+	var (
+		finalID string
+		final   int32
+	)
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		seen := make(map[string]bool)
+		for i := range cl.Len() {
+			c := connect(t, cl.Member(i).Addr())
+			if err := c.Sync(ctx, "/reg"); err != nil {
+				t.Fatal(err)
+			}
+			data, stat, err := c.Get(ctx, "/reg")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			id, _, ok := parseCAS(data)
+			if !ok {
+				t.Fatalf("register holds %q", data)
+			}
+			finalID, final = id, stat.Version
+			seen[fmt.Sprintf("%s at version %d", id, stat.Version)] = true
+		}
+		if len(seen) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the members disagree on the final value 30s after the faults: %v", seen)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the members, with a deadline
 	}
-	data, stat, err := setup.Get(ctx, "/reg")
-	if err != nil {
-		t.Fatal(err)
-	}
-	finalID, _, ok := parseCAS(data)
-	if !ok {
-		t.Fatalf("register holds %q", data)
-	}
-	problems, committed := checkCAS(ops, finalID, stat.Version)
+	problems, committed := checkCAS(ops, finalID, final)
 	var unknown int
 	for _, op := range ops {
 		if op.outcome == casUnknown {
