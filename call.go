@@ -3,6 +3,7 @@ package kazoo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -10,13 +11,16 @@ import (
 	"github.com/kazoo-go/kazoo/proto"
 )
 
-// call is one request and, once answered, its result. It encodes itself
-// (prefixing the chroot without building a new string) and decodes its
-// reply on whichever goroutine reads the connection. Synchronous operations take
-// calls from a pool, so a Get costs no allocation beyond its returned data.
+// call is one request and, once answered, its result. Its body is encoded
+// by proto's request records (request) and its reply decoded by proto's
+// response records (Complete), on the connection's reader goroutine.
+// Synchronous operations take calls from a pool, so a Get costs no
+// allocation beyond its returned data.
 type call struct {
-	c  *Client
-	op proto.Op
+	c     *Client
+	op    proto.Op
+	xid   int32  // 0, or proto.XidAuth
+	epoch uint64 // the session the call belongs to, from its first line
 
 	// Request.
 	path    string // as the caller gave it, without chroot
@@ -31,7 +35,6 @@ type call struct {
 	ops     []txnOp      // multi and multiRead
 	wkind   watchKind    // the watch to register when the reply says so
 	wch     chan Event   // its channel (one-shot watches)
-	epoch   uint64       // the session the call belongs to
 
 	// Reply.
 	code     proto.Code
@@ -46,17 +49,19 @@ type call struct {
 	number   int32
 	clients  []proto.ClientInfo
 
-	cn      atomic.Pointer[conn.Conn] // the connection it was sent on
-	state   atomic.Int32              // callPending, callDone, callAbandoned
-	passive atomic.Int32              // 1: counted in c.passive, 2: no longer (see watched)
+	cn    atomic.Pointer[conn.Conn] // the connection it was sent on
+	state atomic.Int32              // callPending, callDone, callAbandoned
 
 	// Completion. A pooled call's done carries one signal; a future's is
 	// closed, and made only when someone blocks on it (see doneChan).
 	async   bool
 	done    chan struct{}
-	dmu     sync.Mutex // guards a future's done and fin
-	fin     bool       // a future's completion was signalled
-	extract any        // a future's func(*call) (T, error)
+	dmu     sync.Mutex  // guards a future's done and fin
+	fin     bool        // a future's completion was signalled
+	extract any         // a future's func(*call) (T, error)
+	then    func()      // runs on the reader once the reply is recorded (a session step)
+	queued  bool        // in the client's backlog (c.mu guards it)
+	stop    func() bool // stops the backlog's watch of the context
 }
 
 const (
@@ -67,17 +72,18 @@ const (
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
 
-// getCall returns a pooled call for a synchronous operation.
+// getCall returns a pooled call for a synchronous operation, of the current
+// session.
 func (c *Client) getCall(op proto.Op, path string) *call {
 	k := callPool.Get().(*call)
-	k.c, k.op, k.path = c, op, path
+	k.c, k.op, k.path, k.epoch = c, op, path, c.epoch.Load()
 	return k
 }
 
-// newAsyncCall returns a call for a future (see Future); it is never
-// pooled.
+// newAsyncCall returns a call for a future (see Future), of the current
+// session; it is never pooled.
 func (c *Client) newAsyncCall(op proto.Op, path string) *call {
-	return &call{c: c, op: op, path: path, async: true}
+	return &call{c: c, op: op, path: path, async: true, epoch: c.epoch.Load()}
 }
 
 // release returns a synchronous call to the pool.
@@ -88,52 +94,21 @@ func (k *call) release() {
 }
 
 // wait waits for the call's reply or ctx, and reports whether the reply
-// came. While it waits it reads the connection itself when no one else
-// does, or asks the reader for the role (see conn.TryRead), so that a
-// pipeline waiting for its oldest future is woken by the socket, not by
-// another goroutine.
+// came. Before blocking it flushes what its connection holds queued: the
+// requests a pipeline queued while replies were in flight (see package
+// conn) need not wait for more replies when their sender waits.
 func (k *call) wait(ctx context.Context) bool {
-	for {
-		if k.completed() {
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		cn := k.cn.Load()
-		if cn == nil {
-			// Not sent yet (disconnected): whoever sends it cannot know
-			// we wait, so wait as a Done channel does (see watched).
-			if k.async {
-				k.watched()
-			}
-			select {
-			case <-k.doneChan():
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		// Ask for the role before trying to take it: a holder leaving
-		// meanwhile then either sees the request or leaves the role free.
-		cn.WantRead(1)
-		if cn.TryRead() {
-			cn.WantRead(-1)
-			cn.ReadUntil(ctx, k)
-			continue
-		}
-		done, stop := false, false
-		select {
-		case <-k.doneChan():
-			done, stop = true, true
-		case <-cn.RoleFree():
-		case <-ctx.Done():
-			stop = true
-		}
-		cn.WantRead(-1)
-		if stop {
-			return done
-		}
+	if k.completed() {
+		return true
+	}
+	if cn := k.cn.Load(); cn != nil {
+		cn.Flush()
+	}
+	select {
+	case <-k.doneChan():
+		return true
+	case <-ctx.Done():
+		return k.completed()
 	}
 }
 
@@ -141,7 +116,7 @@ func (k *call) wait(ctx context.Context) bool {
 // signal if so.
 func (k *call) completed() bool {
 	if k.async {
-		return k.Settled()
+		return k.state.Load() != callPending
 	}
 	select {
 	case <-k.done:
@@ -152,8 +127,7 @@ func (k *call) completed() bool {
 }
 
 // doneChan returns the channel that reports completion: a pooled call's
-// signal, or a future's channel, made on first use since most futures'
-// waiters read their reply themselves and never block on it.
+// signal, or a future's channel, made on first use.
 func (k *call) doneChan() chan struct{} {
 	if !k.async {
 		return k.done
@@ -170,90 +144,80 @@ func (k *call) doneChan() chan struct{} {
 	return ch
 }
 
-// Append encodes the request body (conn.Conn calls it under its lock).
+// Append encodes the request body with proto's records, the chroot applied
+// (proto.Record, called by the connection under its lock).
 func (k *call) Append(b []byte) []byte {
 	if k.body != nil {
 		return k.body.Append(b)
 	}
-	root := k.c.chroot
+	c := k.c
 	switch k.op {
 	case proto.OpGetData, proto.OpExists, proto.OpGetChildren, proto.OpGetChildren2:
-		b = appendPath(b, root, k.path)
-		return proto.AppendBool(b, k.watch)
+		r := proto.PathWatchRequest{Path: c.serverPath(k.path), Watch: k.watch}
+		return r.Append(b)
 	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-		return appendCreate(b, root, k.path, k.data, k.acl, k.flags, k.ttl)
-	case proto.OpDelete, proto.OpCheck:
-		return proto.AppendInt32(appendPath(b, root, k.path), k.version)
+		r := createRequest(c, k.path, k.data, k.acl, k.flags, k.ttl)
+		return r.Append(b)
+	case proto.OpDelete:
+		r := proto.DeleteRequest{Path: c.serverPath(k.path), Version: k.version}
+		return r.Append(b)
 	case proto.OpSetData:
-		b = proto.AppendBuffer(appendPath(b, root, k.path), nonNil(k.data))
-		return proto.AppendInt32(b, k.version)
+		r := proto.SetDataRequest{Path: c.serverPath(k.path), Data: k.data, Version: k.version}
+		return r.Append(b)
 	case proto.OpGetACL, proto.OpSync, proto.OpGetAllChildrenNumber:
-		return appendPath(b, root, k.path)
+		r := proto.PathRequest{Path: c.serverPath(k.path)}
+		return r.Append(b)
 	case proto.OpGetEphemerals:
-		return proto.AppendString(b, root+k.path) // a prefix, not a node: may end in anything
+		r := proto.PathRequest{Path: c.chroot + k.path} // a prefix, not a node
+		return r.Append(b)
 	case proto.OpSetACL:
-		b = proto.AppendACLs(appendPath(b, root, k.path), k.acl)
-		return proto.AppendInt32(b, k.version)
-	case proto.OpCheckWatches, proto.OpRemoveWatches, proto.OpAddWatch:
-		return proto.AppendInt32(appendPath(b, root, k.path), k.wtype)
+		r := proto.SetACLRequest{Path: c.serverPath(k.path), ACL: k.acl, Version: k.version}
+		return r.Append(b)
+	case proto.OpCheckWatches, proto.OpRemoveWatches:
+		r := proto.WatchesRequest{Path: c.serverPath(k.path), Type: proto.WatcherType(k.wtype)}
+		return r.Append(b)
+	case proto.OpAddWatch:
+		r := proto.AddWatchRequest{Path: c.serverPath(k.path), Mode: proto.AddWatchMode(k.wtype)}
+		return r.Append(b)
 	case proto.OpMulti, proto.OpMultiRead:
-		return appendTxn(b, root, k.ops)
+		return c.multiRequest(k.ops).Append(b)
 	}
 	return b // whoAmI, closeSession: no body
 }
 
-func nonNil(b []byte) []byte {
-	if b == nil {
-		return []byte{}
+// createRequest is the body of a create; a sequential create of "/" makes
+// children of the chroot itself.
+func createRequest(c *Client, path string, data []byte, acl []ACL, flags proto.CreateFlags, ttl int64) proto.CreateRequest {
+	p := c.serverPath(path)
+	if path == "/" && flags.Sequential() && c.chroot != "" {
+		p = c.chroot + "/"
 	}
-	return b
+	return proto.CreateRequest{Path: p, Data: data, ACL: acl, Flags: flags, TTL: ttl}
 }
 
-func appendCreate(b []byte, root, path string, data []byte, acl []ACL, flags proto.CreateFlags, ttl int64) []byte {
-	if path == "/" && flags.Sequential() {
-		b = appendPath(b, "", root+"/") // children of the chroot itself
-	} else {
-		b = appendPath(b, root, path)
-	}
-	b = proto.AppendBuffer(b, nonNil(data))
-	b = proto.AppendACLs(b, acl)
-	b = proto.AppendInt32(b, int32(flags))
-	if flags.TTL() {
-		b = proto.AppendInt64(b, ttl)
-	}
-	return b
-}
-
-// appendPath appends root+path as one ustring without concatenating.
-func appendPath(b []byte, root, path string) []byte {
-	if root == "" {
-		return proto.AppendString(b, path)
-	}
-	if path == "/" {
-		return proto.AppendString(b, root)
-	}
-	b = proto.AppendInt32(b, int32(len(root)+len(path)))
-	b = append(b, root...)
-	return append(b, path...)
-}
-
-// Complete records the reply (conn.Call). It runs on the goroutine holding
-// the connection's read role, one reply at a time.
+// Complete records the reply (conn.Call). It runs on the connection's
+// reader goroutine, one reply at a time.
 func (k *call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 	switch {
 	case err != nil:
 		k.err = k.c.connError(err)
 	default:
 		k.code, k.zxid = hdr.Err, hdr.Zxid
+		if hdr.Err == proto.CodeUnimplemented {
+			k.c.learnUnimplemented(k.cn.Load().Addr(), k.op)
+		}
 		if hdr.Err == proto.CodeOK {
 			if derr := k.decode(body); derr != nil {
 				k.code = proto.CodeMarshallingError
-				k.err = derr
+				k.err = fmt.Errorf("%w: malformed %s reply: %w", ErrMarshallingError, k.op, derr)
 			}
 		}
 		if k.wkind != 0 {
 			k.c.watches.registerReply(k)
 		}
+	}
+	if k.then != nil {
+		k.then()
 	}
 	k.finish()
 }
@@ -267,9 +231,6 @@ func (k *call) finish() {
 		return
 	}
 	if k.async {
-		if k.passive.CompareAndSwap(1, 2) {
-			k.c.passive.Add(-1)
-		}
 		k.dmu.Lock()
 		k.fin = true
 		if k.done != nil {
@@ -281,93 +242,78 @@ func (k *call) finish() {
 	}
 }
 
-// watched records that someone waits for a future without reading the
-// connection (on its Done channel, or for it to be sent), unlike Result and
-// Wait, which read: until the reply arrives, the connection must not leave
-// it unread for long.
-func (k *call) watched() {
-	if !k.passive.CompareAndSwap(0, 1) {
-		return
-	}
-	k.c.passive.Add(1)
-	if k.Settled() {
-		if k.passive.CompareAndSwap(1, 2) {
-			k.c.passive.Add(-1)
-		}
-		return
-	}
-	if cn := k.cn.Load(); cn != nil {
-		cn.Hurry()
-	}
-}
-
-// Settled reports whether the call has been completed (conn.Settled).
-func (k *call) Settled() bool { return k.state.Load() != callPending }
-
 // fail completes a call that was never sent.
 func (k *call) fail(err error) {
 	k.err = err
 	k.finish()
 }
 
-var errMalformed = errors.New("malformed reply")
-
+// decode reads the reply body with proto's response records, copying what
+// aliases the connection's buffer and removing the chroot from paths.
 func (k *call) decode(body []byte) error {
 	var d proto.Decoder
 	d.Reset(body)
+	c := k.c
 	switch k.op {
-	case proto.OpGetData:
-		if data := d.Buffer(); data != nil {
-			k.rdata = append(make([]byte, 0, len(data)), data...)
+	case proto.OpGetData, proto.OpReconfig:
+		var r proto.GetDataResponse
+		r.Decode(&d)
+		if r.Data != nil {
+			k.rdata = append(make([]byte, 0, len(r.Data)), r.Data...)
 		}
-		k.stat.Decode(&d)
+		k.stat = r.Stat
 	case proto.OpExists, proto.OpSetData, proto.OpSetACL:
-		k.stat.Decode(&d)
+		var r proto.StatResponse
+		r.Decode(&d)
+		k.stat = r.Stat
 	case proto.OpCreate, proto.OpSync:
-		k.rpath = k.c.stripRoot(d.String())
+		var r proto.PathResponse
+		r.Decode(&d)
+		k.rpath = c.stripRoot(r.Path)
 	case proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-		k.rpath = k.c.stripRoot(d.String())
-		k.stat.Decode(&d)
+		var r proto.Create2Response
+		r.Decode(&d)
+		k.rpath, k.stat = c.stripRoot(r.Path), r.Stat
 	case proto.OpGetChildren:
-		k.children = d.Strings()
+		var r proto.GetChildrenResponse
+		r.Decode(&d)
+		k.children = r.Children
 	case proto.OpGetChildren2:
-		k.children = d.Strings()
-		k.stat.Decode(&d)
+		var r proto.GetChildren2Response
+		r.Decode(&d)
+		k.children, k.stat = r.Children, r.Stat
 	case proto.OpGetACL:
-		k.racl = d.ACLs()
-		k.stat.Decode(&d)
+		var r proto.GetACLResponse
+		r.Decode(&d)
+		k.racl, k.stat = r.ACL, r.Stat
 	case proto.OpGetAllChildrenNumber:
-		k.number = d.Int32()
+		var r proto.GetAllChildrenNumberResponse
+		r.Decode(&d)
+		k.number = r.Number
 	case proto.OpGetEphemerals:
-		k.children = d.Strings()
-		for i, p := range k.children {
-			k.children[i] = k.c.stripRoot(p)
+		var r proto.GetEphemeralsResponse
+		r.Decode(&d)
+		for i, p := range r.Ephemerals {
+			r.Ephemerals[i] = c.stripRoot(p)
 		}
+		k.children = r.Ephemerals
 	case proto.OpWhoAmI:
 		var r proto.WhoAmIResponse
 		r.Decode(&d)
 		k.clients = r.ClientInfo
-	case proto.OpReconfig:
-		var r proto.GetDataResponse
-		r.Decode(&d)
-		k.rdata = append([]byte(nil), r.Data...)
-		k.stat = r.Stat
 	case proto.OpMulti, proto.OpMultiRead:
 		var r proto.MultiResponse
 		r.Decode(&d)
 		for i := range r.Results {
 			res := &r.Results[i]
-			res.Path = k.c.stripRoot(res.Path)
+			res.Path = c.stripRoot(res.Path)
 			if res.Data != nil {
 				res.Data = append([]byte(nil), res.Data...)
 			}
 		}
 		k.results = r.Results
 	}
-	if err := d.Err(); err != nil {
-		return errors.Join(errMalformed, err)
-	}
-	return nil
+	return d.Err()
 }
 
 // result returns the call's error as the API reports it.
@@ -388,7 +334,7 @@ func (k *call) result() error {
 		if code, ok := k.err.(codeError); ok {
 			return &Error{Code: proto.Code(code), Op: k.op.String(), Path: k.path}
 		}
-		return clientError(k.op, k.path, k.err)
+		return &Error{Code: k.code, Op: k.op.String(), Path: k.path, Err: k.err}
 	}
 	if k.code != proto.CodeOK {
 		return opError(k.op, k.path, k.code)

@@ -38,16 +38,18 @@ type Client struct {
 	lastZxid  int64
 	lastHeard time.Time
 	auths     []authInfo
-	closeErr  error // ErrClosed or the terminal cause, once closing
-	versions  map[string]versionInfo
+	closeErr  error                    // ErrClosed or the terminal cause, once closing
+	versions  map[string]proto.Version // per server address, from ServerVersion
+	older     map[string]proto.Version // per server address: it predates this (Unimplemented)
+
+	lastCause error   // why the last connection attempt failed (for Connect's error)
+	backlog   []*call // async calls started while disconnected, in order (see start)
 
 	closeOnce sync.Once
 	closing   atomic.Bool     // Close was called (or a terminal failure)
-	passive   atomic.Int32    // futures waited on without reading (see call.watched)
 	ctx       context.Context // cancelled by Close: the session goroutine stops
 	cancel    context.CancelFunc
 	loopDone  chan struct{}
-	kick      chan string // a read-write server found while ReadOnly
 }
 
 // Connect parses servers ("h1:2181,h2,[::1]:2182/chroot"), starts the
@@ -55,9 +57,15 @@ type Client struct {
 // WithReadOnly, ReadOnly) or ctx ends. The client then keeps its session
 // alive, reconnecting as needed, until Close.
 func Connect(ctx context.Context, servers string, opts ...Option) (*Client, error) {
+	if ctx == nil {
+		return nil, &Error{Op: "connect", Err: errNilContext}
+	}
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if err := o.validate(); err != nil {
+		return nil, &Error{Op: "connect", Err: err}
 	}
 	addrs, chroot, err := hostlist.Parse(servers)
 	if err != nil {
@@ -67,9 +75,6 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 		if err := ValidatePath(chroot); err != nil {
 			return nil, &Error{Op: "connect", Path: chroot, Err: err}
 		}
-	}
-	if o.sessionTimeout <= 0 || o.maxPacket <= 0 {
-		return nil, &Error{Op: "connect", Err: fmt.Errorf("%w: session timeout and max packet must be positive", ErrInvalidArgument)}
 	}
 	log := o.logger
 	if log == nil {
@@ -84,7 +89,6 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 		auths:    append([]authInfo(nil), o.auths...),
 		timeout:  o.sessionTimeout,
 		loopDone: make(chan struct{}),
-		kick:     make(chan string, 1),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.watches.init(c)
@@ -93,7 +97,7 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 	go c.run()
 	for {
 		select {
-		case s := <-sub.out:
+		case s := <-sub.Out():
 			switch s {
 			case Connected, ReadOnly:
 				return c, nil
@@ -103,10 +107,23 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 				return nil, &Error{Op: "connect", Err: err}
 			}
 		case <-ctx.Done():
+			err := ctx.Err()
+			if cause := c.lastFailure(); cause != nil {
+				err = fmt.Errorf("%w; last attempt: %w", err, cause)
+			}
 			c.Close()
-			return nil, &Error{Op: "connect", Err: ctx.Err()}
+			return nil, &Error{Op: "connect", Err: err}
 		}
 	}
+}
+
+// errNilContext refuses a nil context before anything is sent.
+var errNilContext = fmt.Errorf("%w: nil context", ErrInvalidArgument)
+
+func (c *Client) lastFailure() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastCause
 }
 
 // State returns the current state.
@@ -169,6 +186,7 @@ func (c *Client) ConnectedServer() string {
 // it serves: a call made in an earlier session must not be sent on it.
 type liveConn struct {
 	cn    *conn.Conn
+	host  string // the server's name, as configured
 	epoch uint64
 }
 
@@ -185,10 +203,10 @@ func (c *Client) closeCause() error {
 }
 
 // Close ends the session (closeSession: the server deletes its ephemeral
-// nodes at once), fails every pending call with ErrClosed, ends every watch,
-// and returns once all the client's goroutines have stopped. It waits for
-// the server's answer at most 1s or the session's read timeout, whichever
-// is shorter. Closing a closed client does nothing.
+// nodes at once), fails every pending call with ErrClosed, ends every watch
+// and subscription, and returns once all the client's goroutines have
+// stopped. It waits for the server's answer at most 1s or the session's read
+// timeout, whichever is shorter. Closing a closed client does nothing.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.closing.Store(true)
@@ -198,14 +216,13 @@ func (c *Client) Close() error {
 		}
 		timeout := min(time.Second, c.timeout*2/3)
 		c.mu.Unlock()
-		if l := c.live.Load(); l != nil {
+		if c.live.Load() != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			k := c.newAsyncCall(proto.OpCloseSession, "")
-			k.cn.Store(l.cn)
-			if l.cn.Send(proto.OpCloseSession, nil, k) == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			if c.submit(ctx, k, true) == nil {
 				k.wait(ctx)
-				cancel()
 			}
+			cancel()
 		}
 		c.cancel()
 	})
@@ -224,8 +241,14 @@ func (c *Client) terminate(cause error) {
 	c.mu.Unlock()
 }
 
+// ErrReplyTooLarge: a reply exceeded the client's packet limit (see
+// WithMaxPacket). The reply was skipped and the connection kept; retrying
+// does not help.
+var ErrReplyTooLarge = errors.New("reply exceeds the client's limit; raise it with kazoo.WithMaxPacket")
+
 // connError maps a connection-level failure to the API's error.
 func (c *Client) connError(err error) error {
+	var tooLarge *conn.ReplyTooLargeError
 	switch {
 	case errors.Is(err, conn.ErrClosed):
 		c.mu.Lock()
@@ -239,10 +262,25 @@ func (c *Client) connError(err error) error {
 		return ErrAuthFailed
 	case errors.Is(err, conn.ErrTooLarge):
 		return ErrDataTooLarge
+	case errors.As(err, &tooLarge):
+		return fmt.Errorf("%w (%d bytes, limit %d)", ErrReplyTooLarge, tooLarge.Size, tooLarge.Limit)
 	}
-	return ErrConnectionLoss
+	return fmt.Errorf("%w: %w", ErrConnectionLoss, err)
 }
 
+// serverPath returns the server's path for p: the chroot applied, in this
+// one place for every request.
+func (c *Client) serverPath(p string) string {
+	if c.chroot == "" {
+		return p
+	}
+	if p == "/" {
+		return c.chroot
+	}
+	return c.chroot + p
+}
+
+// stripRoot returns the client's path for the server's path p.
 func (c *Client) stripRoot(p string) string {
 	if c.chroot == "" {
 		return p
@@ -256,40 +294,59 @@ func (c *Client) stripRoot(p string) string {
 	return p
 }
 
-// send queues k on the live connection, waiting for one (bounded by ctx)
+// submit is the one way every request reaches a connection: it sends k on
+// the live connection of k's session, waiting for one (bounded by ctx)
 // while disconnected. A call made in one session fails with
-// ErrSessionExpired once that session is lost: an operation the caller meant
-// for the old session (an ephemeral node, a lock) must not silently land in
-// a new one. With sync, the caller will wait for the reply: when it is to
-// read the reply itself (see conn.SendSync) send returns the connection.
-func (c *Client) send(ctx context.Context, k *call, sync bool) (reader *conn.Conn, err error) {
+// ErrSessionExpired once that session is lost: an operation the caller
+// meant for the old session (an ephemeral node, a lock) must not silently
+// land in a new one. Nothing is sent for a context already done. sync says
+// the caller is about to block on the reply (see conn.SendSync).
+func (c *Client) submit(ctx context.Context, k *call, sync bool) error {
 	if k.err != nil {
-		return nil, k.err // invalid: nothing is sent
+		return k.err // invalid: nothing is sent
 	}
-	k.epoch = c.epoch.Load()
+	sized := false
 	for {
-		if l := c.live.Load(); l != nil && l.epoch == k.epoch {
-			k.cn.Store(l.cn)
-			var self bool
-			if sync {
-				self, err = l.cn.SendSync(k.op, k, k)
-			} else {
-				err = l.cn.Send(k.op, k, k)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		l := c.live.Load()
+		if l != nil && l.epoch == k.epoch {
+			err := c.sendOn(l.cn, k, sync)
+			if err == nil || errors.Is(err, ErrDataTooLarge) {
+				return err
 			}
-			if err == nil {
-				if self {
-					return l.cn, nil
-				}
-				return nil, nil
-			}
-			if errors.Is(err, conn.ErrTooLarge) {
-				return nil, ErrDataTooLarge
+		} else if !sized {
+			// Refuse what no connection would take before waiting for one.
+			sized = true
+			if len(k.Append(nil))+12 > c.opts.maxPacket {
+				return ErrDataTooLarge
 			}
 		}
 		if err := c.waitLive(ctx, k.epoch); err != nil {
-			return nil, err
+			return err
 		}
 	}
+}
+
+// sendOn sends k on cn: the last step of submit, and of the requests the
+// session itself sends on a new connection before it is live (auth,
+// setWatches).
+func (c *Client) sendOn(cn *conn.Conn, k *call, sync bool) error {
+	k.cn.Store(cn)
+	var err error
+	switch {
+	case k.xid != 0:
+		err = cn.SendXid(k.xid, k.op, k, k)
+	case sync:
+		err = cn.SendSync(k.op, k, k)
+	default:
+		err = cn.Send(k.op, k, k)
+	}
+	if errors.Is(err, conn.ErrTooLarge) {
+		return ErrDataTooLarge
+	}
+	return err
 }
 
 // waitLive waits until a connection of session epoch is live; it fails
@@ -328,13 +385,9 @@ func connDone(cn *conn.Conn) bool {
 // exec sends k and waits for its reply or ctx. On return the caller owns k
 // unless exec reports abandoned: then the reader recycles it later.
 func (c *Client) exec(ctx context.Context, k *call) (abandoned bool) {
-	reader, err := c.send(ctx, k, true)
-	if err != nil {
+	if err := c.submit(ctx, k, true); err != nil {
 		k.err = err
 		return false
-	}
-	if reader != nil {
-		reader.ReadUntil(ctx, k)
 	}
 	if k.wait(ctx) {
 		return false

@@ -7,7 +7,7 @@
 // [Connect] takes kazoo-style server strings, "h1:2181,h2,[::1]:2182/chroot",
 // and returns once a session is established. The [Client] then keeps the
 // session alive by itself: it pings, reconnects to another server when a
-// connection fails (hosts shuffled, names re-resolved on every pass, a
+// connection fails (hosts shuffled, each name resolved afresh whenever it is connected to, a
 // per-host connect timeout of session timeout / number of hosts, jittered
 // exponential backoff between passes), resumes the session with its id and
 // password, replays credentials and re-registers every watch.
@@ -43,8 +43,10 @@
 // ([EventNotWatching] with Err set) when the session is lost or the client
 // closes. [Client.AddWatch] sets a persistent (optionally recursive) watch
 // whose events queue without bound until [Watcher.Close]. After a reconnect
-// to the same session every watch is re-registered (setWatches), so changes
-// made while the client was away are still delivered.
+// to the same session every watch is re-registered (setWatches): a one-shot
+// watch still fires for a change made while the client was away, but the
+// server does not replay changes to persistent watches, so each [Watcher]
+// then receives [EventResync]: re-read what you watch.
 //
 // # Errors
 //
@@ -59,7 +61,13 @@
 // # Layers
 //
 // The module is layered so that each part is usable alone: package proto is
-// the wire protocol (pure functions, no I/O), internal/conn the connection
-// engine, this package the client, package zktest real servers for tests,
-// and bench/ (a module of its own) the comparison with other clients.
+// the wire protocol (pure functions, no I/O, the only codec), internal/conn
+// one connection (its reader goroutine, writes, pings), this package the
+// client, package zktest real servers for tests, and bench/ (a module of its
+// own) the comparison with other clients. A Get goes down in a straight
+// line: Client.Get (ops.go), run and Client.submit (client.go), then
+// conn.Conn.SendSync, which encodes it with proto's records and writes it;
+// the connection's reader completes it (call.Complete decodes the reply with
+// proto's records) and wakes the caller. docs/implementation.md walks it
+// through.
 package kazoo

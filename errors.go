@@ -101,19 +101,33 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	// ErrUnsupported: the connected server's version lacks the operation.
 	ErrUnsupported = errors.New("operation not supported by the server version")
+	// ErrOutcomeUnknown: the call's context ended after its request was
+	// sent; the server may or may not have applied it. The error also
+	// matches the context's error.
+	ErrOutcomeUnknown = errors.New("the request was sent; its outcome is unknown")
 )
 
 // IsRetryable reports whether err is a transient condition after which
 // retrying the operation may succeed: connection loss, an operation timeout,
 // a throttled operation or session moved. Session expiry is not, because
-// ephemeral nodes and watches are gone with the session.
+// ephemeral nodes and watches are gone with the session; nor is the
+// connection loss of a sequential create without WithProtected
+// (ErrUnsafeToRetry), which may have created its node.
 func IsRetryable(err error) bool {
+	if errors.Is(err, ErrUnsafeToRetry) || errors.Is(err, ErrReplyTooLarge) {
+		return false
+	}
 	return errors.Is(err, ErrConnectionLoss) || errors.Is(err, ErrOperationTimeout) ||
 		errors.Is(err, ErrThrottledOp) || errors.Is(err, ErrSessionMoved) ||
 		errors.Is(err, ErrRequestTimeout)
 }
 
 func opError(op proto.Op, path string, code proto.Code) error {
+	if code == proto.CodeUnimplemented {
+		// The server's version was not known in advance: it answers
+		// what it lacks, so both sentinels match.
+		return &Error{Code: code, Op: op.String(), Path: path, Err: fmt.Errorf("%w (%w)", ErrUnsupported, ErrUnimplemented)}
+	}
 	return &Error{Code: code, Op: op.String(), Path: path}
 }
 

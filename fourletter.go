@@ -2,6 +2,7 @@ package kazoo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -75,13 +76,18 @@ func truncate(s string, n int) string {
 }
 
 // ServerVersion returns the version of the server the client is connected
-// to, asked with "srvr" (allowed by default on every version) and cached
-// per server.
+// to, asked with "srvr" (allowed by default on every version) over a
+// connection of its own, and cached per server; a failure is not cached.
+// The client itself never asks: it learns what a server lacks from the
+// server's own answers (see supports).
 func (c *Client) ServerVersion(ctx context.Context) (proto.Version, error) {
+	if ctx == nil {
+		return proto.Version{}, &Error{Op: "srvr", Err: errNilContext}
+	}
 	for {
 		l := c.live.Load()
 		if l == nil {
-			if err := c.waitLive(ctx, c.epoch.Load()); err != nil {
+			if err := c.waitLive(ctx, c.epoch.Load()); err != nil && !errors.Is(err, ErrSessionExpired) {
 				return proto.Version{}, &Error{Op: "srvr", Err: err}
 			}
 			continue
@@ -91,43 +97,70 @@ func (c *Client) ServerVersion(ctx context.Context) (proto.Version, error) {
 		v, ok := c.versions[addr]
 		c.mu.Unlock()
 		if ok {
-			return v.v, v.err
+			return v, nil
 		}
-		ans, err := fourLetter(ctx, c.opts.dialer(), addr, "srvr")
+		ans, err := fourLetter(ctx, c.opts.dialer(l.host), addr, "srvr")
 		if err == nil {
-			v.v, err = ParseVersion(ans)
+			v, err = ParseVersion(ans)
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return proto.Version{}, &Error{Op: "srvr", Err: err}
-			}
-			v.err = &Error{Op: "srvr", Err: err}
+			return proto.Version{}, &Error{Op: "srvr", Err: err}
 		}
 		c.mu.Lock()
 		if c.versions == nil {
-			c.versions = make(map[string]versionInfo)
+			c.versions = make(map[string]proto.Version)
 		}
 		c.versions[addr] = v
 		c.mu.Unlock()
-		return v.v, v.err
+		return v, nil
 	}
 }
 
-type versionInfo struct {
-	v   proto.Version
-	err error // the server would not say (srvr not allowed): cached too
+// learnUnimplemented records that the server at addr predates op: it
+// answered Unimplemented (and closes the connection, as servers do then).
+func (c *Client) learnUnimplemented(addr string, op proto.Op) {
+	since, _ := op.Since()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.older == nil {
+		c.older = make(map[string]proto.Version)
+	}
+	if v, ok := c.older[addr]; !ok || since.Less(v) {
+		c.older[addr] = since
+	}
+}
+
+// serverPredates reports whether the connected server is known to be older
+// than v: from ServerVersion, or from an Unimplemented answer.
+func (c *Client) serverPredates(v proto.Version) (predates, known bool) {
+	l := c.live.Load()
+	if l == nil {
+		return false, false
+	}
+	addr := l.cn.Addr()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sv, ok := c.versions[addr]; ok {
+		return sv.Less(v), true
+	}
+	if below, ok := c.older[addr]; ok && !v.Less(below) {
+		return true, true
+	}
+	return false, false
 }
 
 // supports returns ErrUnsupported when the connected server is known to
-// predate op. When the version cannot be learnt, the server decides.
-func (c *Client) supports(ctx context.Context, op proto.Op) error {
+// predate op. Otherwise the request is sent and the server decides: it
+// answers Unimplemented, which the client then remembers. It never waits
+// and never asks the server on the side (a probe would fail on TLS-only
+// ports, behind proxies, or with four-letter words disabled).
+func (c *Client) supports(op proto.Op) error {
 	since, _ := op.Since()
 	if !(proto.Version{Major: 3, Minor: 4, Patch: 99}).Less(since) {
 		return nil
 	}
-	v, err := c.ServerVersion(ctx)
-	if err != nil || !v.Less(since) {
+	if predates, _ := c.serverPredates(since); !predates {
 		return nil
 	}
-	return fmt.Errorf("%w: %s needs ZooKeeper %s, the server runs %s", ErrUnsupported, op, since, v)
+	return fmt.Errorf("%w: %s needs ZooKeeper %s or later, which the server predates", ErrUnsupported, op, since)
 }

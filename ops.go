@@ -52,18 +52,18 @@ func (c *Client) prep(ctx context.Context, k *call) *call {
 		k.err = err
 		return k
 	}
-	if err := c.supports(ctx, k.op); err != nil {
+	if err := c.supports(k.op); err != nil {
 		k.err = err
 	}
 	return k
 }
 
 // check validates an operation that takes no call of its own.
-func (c *Client) check(ctx context.Context, op proto.Op, path string) error {
+func (c *Client) check(op proto.Op, path string) error {
 	if err := ValidatePath(path); err != nil {
 		return clientError(op, path, err)
 	}
-	if err := c.supports(ctx, op); err != nil {
+	if err := c.supports(op); err != nil {
 		return clientError(op, path, err)
 	}
 	return nil
@@ -228,6 +228,7 @@ type createOptions struct {
 	acl     []ACL
 	ttl     time.Duration
 	parents bool
+	protect *protection // WithProtected
 }
 
 // WithMode sets the create mode (default ModePersistent).
@@ -256,7 +257,7 @@ func (c *Client) prepCreate(ctx context.Context, k *call, data []byte, opts []Cr
 		k.op = proto.OpCreateContainer
 	default:
 		k.op = proto.OpCreate2
-		if v, err := c.ServerVersion(ctx); err == nil && v.Less(proto.Version{Major: 3, Minor: 5}) {
+		if predates, _ := c.serverPredates(proto.Version{Major: 3, Minor: 5}); predates {
 			k.op = proto.OpCreate // 3.4 has no create2
 		}
 	}
@@ -273,7 +274,7 @@ func (c *Client) prepCreateArgs(k *call, data []byte, opts []CreateOption) (*cal
 	switch {
 	case !o.mode.Valid():
 		k.err = fmt.Errorf("%w: unknown create mode %d", ErrInvalidArgument, o.mode)
-	case o.mode.TTL() && (o.ttl <= 0 || o.ttl.Milliseconds() > proto.MaxTTL):
+	case o.mode.TTL() && (o.ttl < time.Millisecond || o.ttl.Milliseconds() > proto.MaxTTL):
 		k.err = fmt.Errorf("%w: a TTL mode needs a TTL from 1ms to 2^40-1 ms, got %v", ErrInvalidArgument, o.ttl)
 	case !o.mode.TTL() && o.ttl != 0:
 		k.err = fmt.Errorf("%w: WithTTL needs ModePersistentTTL or ModePersistentSequentialTTL", ErrInvalidArgument)
@@ -292,9 +293,27 @@ func extractCreate(k *call) (CreateResult, error) { return CreateResult{k.rpath,
 func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...CreateOption) (string, Stat, error) {
 	for {
 		k, o := c.prepCreate(ctx, c.getCall(proto.OpCreate2, path), data, opts)
+		if o.protect != nil && k.err == nil {
+			if o.protect.lost.Load() {
+				r, found, err := c.findProtected(ctx, o.protect, path)
+				if errors.Is(err, ErrSessionExpired) {
+					// The session ended during the lookup: a read, so
+					// it may run again, in the next session.
+					r, found, err = c.findProtected(ctx, o.protect, path)
+				}
+				if err != nil || found {
+					return r.Path, r.Stat, err
+				}
+			}
+			k.path = o.protect.path(path)
+		}
+		op := k.op
 		r, err := run(ctx, k, extractCreate)
+		if op == proto.OpCreate2 && errors.Is(err, ErrUnimplemented) {
+			continue // a 3.4 server: learnt, the next attempt sends create
+		}
 		if !o.parents || !errors.Is(err, ErrNoNode) {
-			return r.Path, r.Stat, err
+			return r.Path, r.Stat, createError(err, &o)
 		}
 		if err := c.ensurePath(ctx, parentPath(path), o.acl); err != nil {
 			return "", Stat{}, err
@@ -307,8 +326,8 @@ func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...C
 // supported here (it needs several round trips): it gets ErrInvalidArgument.
 func (c *Client) CreateAsync(ctx context.Context, path string, data []byte, opts ...CreateOption) *Future[CreateResult] {
 	k, o := c.prepCreate(ctx, c.newAsyncCall(proto.OpCreate2, path), data, opts)
-	if o.parents && k.err == nil {
-		k.err = fmt.Errorf("%w: WithParents in CreateAsync", ErrInvalidArgument)
+	if (o.parents || o.protect != nil) && k.err == nil {
+		k.err = fmt.Errorf("%w: WithParents and WithProtected need Create, not CreateAsync", ErrInvalidArgument)
 	}
 	return start(ctx, k, extractCreate)
 }
@@ -491,7 +510,7 @@ func (c *Client) prepEphemerals(ctx context.Context, k *call) *call {
 		k.err = fmt.Errorf("%w: prefix %q is not absolute", ErrInvalidPath, k.path)
 		return k
 	}
-	if err := c.supports(ctx, k.op); err != nil {
+	if err := c.supports(k.op); err != nil {
 		k.err = err
 	}
 	if c.chroot != "" && k.path == "/" {
@@ -519,7 +538,7 @@ type ClientInfo = proto.ClientInfo
 func extractClients(k *call) ([]ClientInfo, error) { return k.clients, k.result() }
 
 func (c *Client) prepNoPath(ctx context.Context, k *call) *call {
-	if err := c.supports(ctx, k.op); err != nil {
+	if err := c.supports(k.op); err != nil {
 		k.err = err
 	}
 	return k
@@ -566,33 +585,31 @@ func (c *Client) ReconfigAsync(ctx context.Context, joining, leaving, newMembers
 // terminal: the server closes the connection and the client is Closed with
 // ErrAuthFailed.
 func (c *Client) AddAuth(ctx context.Context, scheme string, auth []byte) error {
-	if scheme == "" {
+	switch {
+	case ctx == nil:
+		return clientError(proto.OpAuth, "", errNilContext)
+	case scheme == "":
 		return clientError(proto.OpAuth, "", fmt.Errorf("%w: empty scheme", ErrInvalidArgument))
 	}
 	a := authInfo{scheme, append([]byte(nil), auth...)}
-	k := c.newAsyncCall(proto.OpAuth, "")
-	k.body = &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}
 	for {
-		if err := c.waitLive(ctx, c.epoch.Load()); err != nil && !errors.Is(err, ErrSessionExpired) {
+		k := c.newAsyncCall(proto.OpAuth, "")
+		k.xid, k.body = proto.XidAuth, &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}
+		err := c.submit(ctx, k, true)
+		if errors.Is(err, ErrSessionExpired) {
+			continue // credentials belong to the client, not to one session
+		}
+		if err != nil {
 			return clientError(proto.OpAuth, "", err)
 		}
-		l := c.live.Load()
-		if l == nil {
-			continue
+		if !k.wait(ctx) {
+			return clientError(proto.OpAuth, "", fmt.Errorf("%w: %w", ctx.Err(), ErrOutcomeUnknown))
 		}
-		k.cn.Store(l.cn)
-		if err := l.cn.SendXid(proto.XidAuth, proto.OpAuth, k, k); err != nil {
-			continue
+		if k.err == nil && k.code == proto.CodeOK {
+			c.mu.Lock()
+			c.auths = append(c.auths, a)
+			c.mu.Unlock()
 		}
-		break
+		return k.result()
 	}
-	if !k.wait(ctx) {
-		return clientError(proto.OpAuth, "", ctx.Err())
-	}
-	if k.err == nil && k.code == proto.CodeOK {
-		c.mu.Lock()
-		c.auths = append(c.auths, a)
-		c.mu.Unlock()
-	}
-	return k.result()
 }

@@ -3,7 +3,9 @@ package kazoo
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"time"
 
@@ -22,7 +24,8 @@ type options struct {
 	tls            *tls.Config
 	retry          RetryPolicy
 	defaultACL     []ACL
-	maxPacket      int
+	maxPacket      int // largest request
+	maxReply       int // largest reply
 	resolver       interface {
 		LookupHost(ctx context.Context, host string) ([]string, error)
 	}
@@ -40,6 +43,7 @@ func defaultOptions() options {
 		retry:          DefaultRetry,
 		defaultACL:     OpenACLUnsafe,
 		maxPacket:      proto.MaxPacket,
+		maxReply:       defaultMaxReply,
 		backoffMin:     50 * time.Millisecond,
 		backoffMax:     2 * time.Second,
 	}
@@ -75,7 +79,9 @@ func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, 
 }
 
 // WithTLS wraps every connection in TLS with cfg (the server must listen with
-// secureClientPort). When cfg.ServerName is empty the host name is used.
+// secureClientPort). When cfg.ServerName is empty the certificate is
+// verified against the host name given in the connection string (not the
+// address it resolved to), as kazoo and the Java client do.
 func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
 
 // WithRetry sets the policy Client.Retry uses (default DefaultRetry).
@@ -85,9 +91,16 @@ func WithRetry(p RetryPolicy) Option { return func(o *options) { o.retry = p } }
 // OpenACLUnsafe).
 func WithDefaultACL(acl ...ACL) Option { return func(o *options) { o.defaultACL = acl } }
 
-// WithMaxPacket sets the largest frame the client sends or accepts; it must
-// match the server's jute.maxbuffer (default 1,048,575 bytes).
-func WithMaxPacket(n int) Option { return func(o *options) { o.maxPacket = n } }
+// WithMaxPacket sets the largest frame the client sends or accepts, in
+// bytes; requests should stay within the server's jute.maxbuffer (default
+// 1,048,575 bytes). By default requests are limited to 1,048,575 bytes and
+// replies to 16 MiB, so that everything the server accepted (a node of the
+// largest size, a list of children over 1 MiB) can be read back. A reply
+// over the limit fails only its call, with ErrReplyTooLarge.
+func WithMaxPacket(n int) Option { return func(o *options) { o.maxPacket, o.maxReply = n, n } }
+
+// defaultMaxReply is the default reply limit (see WithMaxPacket).
+const defaultMaxReply = 16 << 20
 
 // WithReconnectBackoff sets the pause after a full pass over the servers
 // failed: it starts at min, doubles each pass up to max, with jitter.
@@ -95,15 +108,18 @@ func WithReconnectBackoff(min, max time.Duration) Option {
 	return func(o *options) { o.backoffMin, o.backoffMax = min, max }
 }
 
-// WithResolver sets how server names are resolved; they are resolved afresh
-// on every pass over the server list.
+// WithResolver sets how server names are resolved; a name is resolved
+// afresh every time the client connects to it.
 func WithResolver(r interface {
 	LookupHost(ctx context.Context, host string) ([]string, error)
 }) Option {
 	return func(o *options) { o.resolver = r }
 }
 
-func (o *options) dialer() func(ctx context.Context, network, addr string) (net.Conn, error) {
+// dialer returns how to open a connection to a server given as host (the
+// name configured, used to verify a TLS certificate: the address dialed is
+// the resolved one).
+func (o *options) dialer(host string) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	dial := o.dial
 	if dial == nil {
 		var d net.Dialer
@@ -120,7 +136,7 @@ func (o *options) dialer() func(ctx context.Context, network, addr string) (net.
 		}
 		c := cfg.Clone()
 		if c.ServerName == "" {
-			c.ServerName, _, _ = net.SplitHostPort(addr)
+			c.ServerName = host
 		}
 		tc := tls.Client(nc, c)
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -129,4 +145,32 @@ func (o *options) dialer() func(ctx context.Context, network, addr string) (net.
 		}
 		return tc, nil
 	}
+}
+
+// validate checks every option, so that a bad one is refused by Connect with
+// a clear error instead of misbehaving later.
+func (o *options) validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)
+	}
+	switch {
+	case o.sessionTimeout <= 0:
+		return bad("session timeout %v: must be positive", o.sessionTimeout)
+	case o.sessionTimeout/time.Millisecond > math.MaxInt32:
+		return bad("session timeout %v: too long", o.sessionTimeout)
+	case o.maxPacket <= 0 || o.maxReply <= 0:
+		return bad("max packet %d: must be positive", o.maxPacket)
+	case o.backoffMin <= 0 || o.backoffMax < o.backoffMin:
+		return bad("reconnect backoff from %v to %v: need 0 < min <= max", o.backoffMin, o.backoffMax)
+	case len(o.defaultACL) == 0:
+		return bad("empty default ACL")
+	case o.retry.MaxTries < -1 || o.retry.Delay < 0 || o.retry.Backoff < 0 || o.retry.Jitter < 0 || o.retry.Jitter > 1 || o.retry.MaxDelay < 0 || o.retry.Deadline < 0:
+		return bad("retry policy %+v", o.retry)
+	}
+	for _, a := range o.auths {
+		if a.scheme == "" {
+			return bad("auth with an empty scheme")
+		}
+	}
+	return nil
 }

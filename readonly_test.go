@@ -31,6 +31,17 @@ func TestReadOnlyMode(t *testing.T) {
 		}
 	}
 	survivor := cl.Member(0)
+	// It serves read-only only once it gave up on the quorum: wait for it,
+	// or the client meets it still leading or between roles.
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if ans, err := kazoo.FourLetterWord(ctx, survivor.Addr(), "isro"); err == nil && ans == "ro" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the surviving member did not serve read-only within 60s")
+		}
+		time.Sleep(100 * time.Millisecond) // polling the server's own answer, with a deadline
+	}
 	c := connectTo(t, survivor.Addr()+","+cl.Member(1).Addr(), kazoo.WithReadOnly(true), kazoo.WithSessionTimeout(4*time.Second))
 	if c.State() != kazoo.ReadOnly {
 		t.Fatalf("state %v, want ReadOnly", c.State())

@@ -3,10 +3,13 @@ package kazoo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"net"
 	"time"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
+	"github.com/kazoo-go/kazoo/internal/hostlist"
 	"github.com/kazoo-go/kazoo/proto"
 )
 
@@ -18,18 +21,20 @@ func (c *Client) run() {
 	defer close(c.loopDone)
 	defer c.shutdown()
 	backoff := c.opts.backoffMin
-	failures := 0 // connection attempts failed since the last success
+	failures := 0 // connection attempts failed since the last healthy connection
 	preferred := ""
 	for c.ctx.Err() == nil {
 		if c.expiredLocally() {
 			c.sessionLost("no server answered within 4/3 of the session timeout")
 			continue
 		}
-		addr, newPass, err := c.hosts.Next(c.ctx)
+		srv, newPass, err := c.hosts.Next(c.ctx)
 		if preferred != "" {
-			addr, preferred = preferred, ""
+			host, _, _ := net.SplitHostPort(preferred)
+			srv, preferred = hostlist.Server{Addr: preferred, Host: host}, ""
 		} else if err != nil {
 			c.log.Warn("kazoo: resolving servers", "err", err)
+			c.setLastCause(err)
 			failures++
 			c.sleep(&backoff)
 			continue
@@ -39,21 +44,31 @@ func (c *Client) run() {
 				return
 			}
 		}
-		cn, err := c.dial(addr)
+		addr := srv.Addr
+		cn, err := c.dial(srv)
 		switch {
 		case errors.Is(err, conn.ErrSessionExpired):
 			c.sessionLost("the server reported the session expired")
+			failures++
 			continue
 		case err != nil:
 			failures++
+			c.setLastCause(fmt.Errorf("%s: %w", addr, err))
 			c.log.Debug("kazoo: connection attempt failed", "server", addr, "err", err)
 			continue
 		}
-		failures, backoff = 0, c.opts.backoffMin
-		c.established(cn)
+		c.established(cn, srv.Host)
 		rw, cause := c.serve(cn)
 		preferred = rw
 		c.disconnected(cn)
+		// Only a server that answered after the handshake proved healthy:
+		// a connection dropped before (a server accepting and closing
+		// every connection) counts as a failure, so the next pass backs off.
+		if cn.Answered() {
+			failures, backoff = 0, c.opts.backoffMin
+		} else {
+			failures++
+		}
 		if errors.Is(cause, conn.ErrAuthFailed) {
 			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr)
 			c.terminate(ErrAuthFailed)
@@ -67,6 +82,12 @@ func (c *Client) run() {
 			c.state.set(Suspended)
 		}
 	}
+}
+
+func (c *Client) setLastCause(err error) {
+	c.mu.Lock()
+	c.lastCause = err
+	c.mu.Unlock()
 }
 
 // expiry returns when the client will consider its session expired for want
@@ -104,10 +125,10 @@ func (c *Client) sleep(backoff *time.Duration) {
 	}
 }
 
-// dial opens a connection to addr and performs the handshake, resuming the
+// dial opens a connection to srv and performs the handshake, resuming the
 // current session if there is one. It gives up after the per-host connect
 // timeout (session timeout / number of servers) or at local expiry.
-func (c *Client) dial(addr string) (*conn.Conn, error) {
+func (c *Client) dial(srv hostlist.Server) (*conn.Conn, error) {
 	c.mu.Lock()
 	req := proto.ConnectRequest{
 		LastZxidSeen: c.lastZxid,
@@ -126,20 +147,21 @@ func (c *Client) dial(addr string) (*conn.Conn, error) {
 		defer cancel2()
 	}
 	cn, _, err := conn.Dial(ctx, conn.Config{
-		Addr:      addr,
-		Dial:      c.opts.dialer(),
+		Addr:      srv.Addr,
+		Dial:      c.opts.dialer(srv.Host),
 		Connect:   req,
 		MaxPacket: c.opts.maxPacket,
+		MaxReply:  c.opts.maxReply,
 		Handler:   &c.watches,
 		Logger:    c.log,
-		Takeover:  c.takeover,
 	})
 	return cn, err
 }
 
-// established adopts a new connection: records the session, replays auth
-// and watches ahead of any request, then lets requests through.
-func (c *Client) established(cn *conn.Conn) {
+// established adopts a new connection: records the session, then sends
+// what must precede any request (credentials, the session's watches), then
+// lets requests through.
+func (c *Client) established(cn *conn.Conn, host string) {
 	s := cn.Session()
 	c.mu.Lock()
 	resumed := s.SessionID == c.sessionID
@@ -148,16 +170,22 @@ func (c *Client) established(cn *conn.Conn) {
 	c.lastHeard = time.Now()
 	auths := append([]authInfo(nil), c.auths...)
 	lastZxid := c.lastZxid
+	epoch := c.epoch.Load()
 	c.mu.Unlock()
 
+	// Authentication steps that must precede every request (a SASL
+	// exchange) go here, before the credentials and watches below.
 	for _, a := range auths {
-		_ = cn.SendXid(proto.XidAuth, proto.OpAuth, &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}, nil)
+		k := c.newAsyncCall(proto.OpAuth, "")
+		k.xid, k.body = proto.XidAuth, &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}
+		_ = c.sendOn(cn, k, true)
 	}
 	if resumed {
 		c.watches.resend(cn, lastZxid)
 	}
 	c.mu.Lock()
-	c.live.Store(&liveConn{cn: cn, epoch: c.epoch.Load()})
+	c.sendBacklog(cn, epoch, nil) // before anything started from now on
+	c.live.Store(&liveConn{cn: cn, host: host, epoch: epoch})
 	close(c.ready)
 	c.ready = make(chan struct{})
 	c.mu.Unlock()
@@ -201,7 +229,8 @@ func (c *Client) findReadWrite(current string) string {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, 500*time.Millisecond)
-		ans, err := fourLetter(ctx, c.opts.dialer(), addr, "isro")
+		host, _, _ := net.SplitHostPort(addr)
+		ans, err := fourLetter(ctx, c.opts.dialer(host), addr, "isro")
 		cancel()
 		if err == nil && ans == "rw" {
 			return addr
@@ -230,11 +259,12 @@ func (c *Client) sessionLost(reason string) {
 	id := c.sessionID
 	c.sessionID, c.passwd = 0, nil
 	c.epoch.Add(1)
+	c.sendBacklog(nil, 0, ErrSessionExpired)
 	close(c.ready)
 	c.ready = make(chan struct{})
 	c.mu.Unlock()
 	c.log.Warn("kazoo: session lost; opening a new session", "session", id, "reason", reason)
-	c.watches.terminate(ErrSessionExpired)
+	c.watches.terminate(ErrSessionExpired, false)
 	c.state.set(Lost)
 }
 
@@ -249,21 +279,9 @@ func (c *Client) shutdown() {
 		c.closeErr = ErrClosed
 	}
 	cause := c.closeErr
+	c.sendBacklog(nil, 0, cause)
 	close(c.ready)
 	c.mu.Unlock()
-	c.watches.terminate(cause)
+	c.watches.terminate(cause, true)
 	c.state.set(Closed)
-}
-
-// takeover tells the connection how soon a free read role must be taken
-// (conn.Config.Takeover): promptly while a future's Done channel is waited
-// on, soon while watches may fire, otherwise not before the next tick.
-func (c *Client) takeover() time.Duration {
-	switch {
-	case c.passive.Load() > 0:
-		return conn.PromptTakeover
-	case c.watches.any():
-		return conn.IdleTakeover
-	}
-	return 0
 }

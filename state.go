@@ -1,6 +1,10 @@
 package kazoo
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/kazoo-go/kazoo/internal/queue"
+)
 
 // State is the client's view of its session, with kazoo's names.
 type State int32
@@ -42,7 +46,7 @@ func (s State) String() string {
 type stateHub struct {
 	mu    sync.Mutex
 	state State
-	subs  map[*queue[State]]struct{}
+	subs  map[*queue.Queue[State]]struct{}
 }
 
 func (h *stateHub) get() State {
@@ -60,51 +64,56 @@ func (h *stateHub) set(s State) bool {
 		return false
 	}
 	h.state = s
-	for q := range h.subs {
-		q.put(s)
-	}
-	if s == Closed {
+	if s != Closed {
 		for q := range h.subs {
-			q.close()
+			q.Put(s)
+		}
+	} else {
+		// The client's last word: each subscription delivers Closed and
+		// ends now, even if nobody reads it any more.
+		for q := range h.subs {
+			q.Finish(Closed)
 		}
 		h.subs = nil
 	}
 	return true
 }
 
-func (h *stateHub) subscribe() *queue[State] {
-	q := newQueue[State]()
+func (h *stateHub) subscribe() *queue.Queue[State] {
+	q := queue.New[State]()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	q.put(h.state)
 	if h.state == Closed {
-		q.close()
+		q.Finish(Closed)
 		return q
 	}
+	q.Put(h.state)
 	if h.subs == nil {
-		h.subs = make(map[*queue[State]]struct{})
+		h.subs = make(map[*queue.Queue[State]]struct{})
 	}
 	h.subs[q] = struct{}{}
 	return q
 }
 
-func (h *stateHub) unsubscribe(q *queue[State]) {
+func (h *stateHub) unsubscribe(q *queue.Queue[State]) {
 	h.mu.Lock()
 	delete(h.subs, q)
 	h.mu.Unlock()
-	q.cancel()
+	q.Cancel()
 }
 
 // StateSubscription delivers every state transition, in order, starting with
 // the state current when it was made. Its channel is closed after Closed is
-// delivered or when the subscription is stopped.
+// delivered or when the subscription is stopped. When the client closes,
+// the subscription's goroutine ends even if nobody reads: the channel then
+// keeps the transitions not yet received (up to 15, the oldest) and Closed.
 type StateSubscription struct {
-	q   *queue[State]
+	q   *queue.Queue[State]
 	hub *stateHub
 }
 
 // C returns the channel of states.
-func (s *StateSubscription) C() <-chan State { return s.q.out }
+func (s *StateSubscription) C() <-chan State { return s.q.Out() }
 
 // Stop ends the subscription and closes its channel.
 func (s *StateSubscription) Stop() { s.hub.unsubscribe(s.q) }

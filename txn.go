@@ -9,35 +9,54 @@ import (
 
 // txnOp is one operation of a multi or multiRead.
 type txnOp struct {
+	c       *Client // for the chroot, once sent
 	op      proto.Op
+	version int32
 	path    string
 	data    []byte
-	version int32
-	acl     []ACL
-	flags   CreateMode
-	ttl     int64
+	create  *createArgs // creates only: kept out of line, transactions are mostly sets
 }
 
-// appendTxn encodes ops as a multi request body.
-func appendTxn(b []byte, root string, ops []txnOp) []byte {
+// createArgs are the arguments only a create has.
+type createArgs struct {
+	acl   []ACL
+	flags CreateMode
+	ttl   int64
+}
+
+// multiRequest is the body of a multi or multiRead: each operation
+// encodes itself (txnOp.Append) with proto's records.
+func (c *Client) multiRequest(ops []txnOp) *proto.MultiRequest {
+	r := &proto.MultiRequest{Ops: make([]proto.MultiOp, len(ops))}
 	for i := range ops {
-		o := &ops[i]
-		h := proto.MultiHeader{Type: o.op, Done: false, Err: -1}
-		b = h.Append(b)
-		switch o.op {
-		case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-			b = appendCreate(b, root, o.path, o.data, o.acl, o.flags, o.ttl)
-		case proto.OpDelete, proto.OpCheck:
-			b = proto.AppendInt32(appendPath(b, root, o.path), o.version)
-		case proto.OpSetData:
-			b = proto.AppendBuffer(appendPath(b, root, o.path), nonNil(o.data))
-			b = proto.AppendInt32(b, o.version)
-		case proto.OpGetData, proto.OpGetChildren:
-			b = proto.AppendBool(appendPath(b, root, o.path), false)
-		}
+		ops[i].c = c
+		r.Ops[i] = proto.MultiOp{Op: ops[i].op, Body: &ops[i]}
 	}
-	end := proto.MultiHeader{Type: -1, Done: true, Err: -1}
-	return end.Append(b)
+	return r
+}
+
+// Append encodes the operation's body with proto's records, the chroot
+// applied (proto.Record).
+func (o *txnOp) Append(b []byte) []byte {
+	c := o.c
+	switch o.op {
+	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+		r := createRequest(c, o.path, o.data, o.create.acl, o.create.flags, o.create.ttl)
+		return r.Append(b)
+	case proto.OpDelete:
+		r := proto.DeleteRequest{Path: c.serverPath(o.path), Version: o.version}
+		return r.Append(b)
+	case proto.OpCheck:
+		r := proto.CheckVersionRequest{Path: c.serverPath(o.path), Version: o.version}
+		return r.Append(b)
+	case proto.OpSetData:
+		r := proto.SetDataRequest{Path: c.serverPath(o.path), Data: o.data, Version: o.version}
+		return r.Append(b)
+	case proto.OpGetData, proto.OpGetChildren:
+		r := proto.PathWatchRequest{Path: c.serverPath(o.path)}
+		return r.Append(b)
+	}
+	return b
 }
 
 // Txn is a transaction: operations that all succeed or all fail, applied in
@@ -55,12 +74,17 @@ func (c *Client) Txn() *Txn { return &Txn{c: c} }
 
 func (t *Txn) add(o txnOp) *Txn {
 	if t.err == nil {
-		sequential := o.op != proto.OpDelete && o.op != proto.OpCheck && o.op != proto.OpSetData && o.flags.Sequential()
+		sequential := o.create != nil && o.create.flags.Sequential()
 		if err := validatePath(o.path, sequential); err != nil {
 			t.err = clientError(o.op, o.path, err)
 		} else if o.version < -1 {
 			t.err = clientError(o.op, o.path, fmt.Errorf("%w: version %d", ErrInvalidArgument, o.version))
 		}
+	}
+	if len(t.ops) == cap(t.ops) {
+		// Double: append grows large slices by a quarter, which copies a
+		// transaction of many operations over and over.
+		t.ops = append(make([]txnOp, 0, max(8, 2*cap(t.ops))), t.ops...)
 	}
 	t.ops = append(t.ops, o)
 	return t
@@ -70,8 +94,8 @@ func (t *Txn) add(o txnOp) *Txn {
 func (t *Txn) Create(path string, data []byte, opts ...CreateOption) *Txn {
 	k := call{c: t.c, op: proto.OpCreate, path: path}
 	_, o := t.c.prepCreateArgs(&k, data, opts)
-	if k.err == nil && o.parents {
-		k.err = fmt.Errorf("%w: WithParents in a transaction", ErrInvalidArgument)
+	if k.err == nil && (o.parents || o.protect != nil) {
+		k.err = fmt.Errorf("%w: WithParents and WithProtected are not allowed in a transaction", ErrInvalidArgument)
 	}
 	if k.err != nil && t.err == nil {
 		t.err = clientError(proto.OpCreate, path, k.err)
@@ -83,7 +107,7 @@ func (t *Txn) Create(path string, data []byte, opts ...CreateOption) *Txn {
 	case o.mode == ModeContainer:
 		op = proto.OpCreateContainer
 	}
-	return t.add(txnOp{op: op, path: path, data: data, acl: o.acl, flags: o.mode, ttl: o.ttl.Milliseconds()})
+	return t.add(txnOp{op: op, path: path, data: data, create: &createArgs{acl: o.acl, flags: o.mode, ttl: o.ttl.Milliseconds()}})
 }
 
 // Delete adds a delete of the node if its version matches (AnyVersion: any).
@@ -119,7 +143,7 @@ func (t *Txn) prep(ctx context.Context, k *call) *call {
 		k.err = fmt.Errorf("%w: empty transaction", ErrInvalidArgument)
 	default:
 		k.ops = t.ops
-		if err := t.c.supports(ctx, proto.OpMulti); err != nil {
+		if err := t.c.supports(proto.OpMulti); err != nil {
 			k.err = err
 		}
 	}
@@ -134,7 +158,7 @@ func extractTxn(k *call) ([]OpResult, error) {
 		return nil, err
 	}
 	if len(k.results) != len(k.ops) {
-		return nil, clientError(k.op, "", fmt.Errorf("%w: %d results for %d operations", errMalformed, len(k.results), len(k.ops)))
+		return nil, &Error{Code: proto.CodeMarshallingError, Op: k.op.String(), Err: fmt.Errorf("%w: %d results for %d operations", ErrMarshallingError, len(k.results), len(k.ops))}
 	}
 	out := make([]OpResult, len(k.results))
 	var first error
@@ -193,7 +217,7 @@ func (c *Client) prepMultiRead(ctx context.Context, k *call, reads []ReadOp) *ca
 		}
 		k.ops[i] = r.op
 	}
-	if err := c.supports(ctx, proto.OpMultiRead); err != nil {
+	if err := c.supports(proto.OpMultiRead); err != nil {
 		k.err = err
 	}
 	return k

@@ -2,8 +2,8 @@ package kazoo
 
 import (
 	"context"
+	"github.com/kazoo-go/kazoo/internal/queue"
 	"sync"
-	"sync/atomic"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/proto"
@@ -63,32 +63,43 @@ type watchKey struct {
 type watchManager struct {
 	c          *Client
 	mu         sync.Mutex
-	oneShot    map[watchKey][]chan Event
+	oneShot    map[watchKey]channels
 	persistent map[watchKey][]*Watcher
-	n          atomic.Int32 // len(oneShot) + len(persistent), read without mu
+	ended      map[*Watcher]struct{} // ended by a lost session, perhaps undrained
 }
-
-// recount updates m.n after the maps changed (m.mu held).
-func (m *watchManager) recount() { m.n.Store(int32(len(m.oneShot) + len(m.persistent))) }
-
-// any reports whether the session has watches, whose notifications may
-// arrive at any time.
-func (m *watchManager) any() bool { return m.n.Load() > 0 }
 
 func (m *watchManager) init(c *Client) {
 	m.c = c
-	m.oneShot = make(map[watchKey][]chan Event)
+	m.oneShot = make(map[watchKey]channels)
 	m.persistent = make(map[watchKey][]*Watcher)
+	m.ended = make(map[*Watcher]struct{})
 }
 
-func (m *watchManager) serverPath(p string) string {
-	if m.c.chroot == "" {
-		return p
+// channels are the one-shot watches of one path and kind: almost always
+// one, held without a slice of its own. path is the map key's path, so that
+// a notification finds it (and its Event's path) without allocating.
+type channels struct {
+	path  string
+	first chan Event
+	more  []chan Event
+}
+
+func (c *channels) add(ch chan Event) {
+	if c.first == nil {
+		c.first = ch
+	} else {
+		c.more = append(c.more, ch)
 	}
-	if p == "/" {
-		return m.c.chroot
+}
+
+// send delivers e to every channel; each has room (capacity one, one event).
+func (c channels) send(e Event) {
+	if c.first != nil {
+		c.first <- e
 	}
-	return m.c.chroot + p
+	for _, ch := range c.more {
+		ch <- e
+	}
 }
 
 // registerReply adds the watch a call asked for, if its reply says the
@@ -103,28 +114,34 @@ func (m *watchManager) registerReply(k *call) {
 	case k.code != proto.CodeOK:
 		return
 	}
-	key := watchKey{m.serverPath(k.path), kind}
+	key := watchKey{m.c.serverPath(k.path), kind}
 	m.mu.Lock()
-	m.oneShot[key] = append(m.oneShot[key], k.wch)
-	m.recount()
+	chs := m.oneShot[key]
+	chs.path = key.path
+	chs.add(k.wch)
+	m.oneShot[key] = chs
 	m.mu.Unlock()
 }
 
-// Notify delivers a server notification (conn.Handler).
-func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
+// Notify delivers a server notification (conn.Handler). It allocates
+// nothing for a one-shot watch: the path is looked up as bytes.
+func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	if ev.Type == proto.EventNone {
 		return
 	}
-	e := Event{Type: ev.Type, Path: m.c.stripRoot(ev.Path), Zxid: zxid}
+	e := Event{Type: ev.Type, Zxid: zxid}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	defer m.recount()
 	fire := func(kind watchKind) {
-		key := watchKey{ev.Path, kind}
-		for _, ch := range m.oneShot[key] {
-			ch <- e
+		chs, ok := m.oneShot[watchKey{string(ev.Path), kind}]
+		if !ok {
+			return
 		}
-		delete(m.oneShot, key)
+		if e.Path == "" {
+			e.Path = m.c.stripRoot(chs.path)
+		}
+		chs.send(e)
+		delete(m.oneShot, watchKey{chs.path, kind})
 	}
 	switch ev.Type {
 	case proto.EventNodeCreated, proto.EventNodeDataChanged:
@@ -137,15 +154,22 @@ func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
 	case proto.EventNodeChildrenChanged:
 		fire(watchChild)
 	}
-	for _, w := range m.persistent[watchKey{ev.Path, watchPersistent}] {
-		w.q.put(e)
+	if len(m.persistent) == 0 {
+		return
 	}
-	if ev.Type == proto.EventNodeChildrenChanged || len(m.persistent) == 0 {
+	path := string(ev.Path)
+	if e.Path == "" {
+		e.Path = m.c.stripRoot(path)
+	}
+	for _, w := range m.persistent[watchKey{path, watchPersistent}] {
+		w.q.Put(e)
+	}
+	if ev.Type == proto.EventNodeChildrenChanged {
 		return // recursive watches do not see child events
 	}
-	for p := ev.Path; ; p = parentPath(p) {
+	for p := path; ; p = parentPath(p) {
 		for _, w := range m.persistent[watchKey{p, watchRecursive}] {
-			w.q.put(e)
+			w.q.Put(e)
 		}
 		if p == "/" {
 			return
@@ -155,37 +179,46 @@ func (m *watchManager) Notify(ev *proto.WatcherEvent, zxid int64) {
 
 // remove ends the one-shot watches of kind on path with a removal event.
 func (m *watchManager) remove(path string, kinds []watchKind, typ EventType) {
-	key := watchKey{path: m.serverPath(path)}
+	key := watchKey{path: m.c.serverPath(path)}
 	e := Event{Type: typ, Path: path, Zxid: -1}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	defer m.recount()
 	for _, kind := range kinds {
 		key.kind = kind
-		for _, ch := range m.oneShot[key] {
-			ch <- e
-		}
+		m.oneShot[key].send(e)
 		delete(m.oneShot, key)
 	}
 }
 
-// terminate ends every watch with a terminal event carrying err.
-func (m *watchManager) terminate(err error) {
+// terminate ends every watch with a terminal event carrying err. When the
+// client closes (final), every Watcher's goroutine ends at once, read or
+// not; after a lost session the client lives on, and the terminal event
+// waits behind the undelivered events until the Watcher is drained, closed,
+// or the client closes.
+func (m *watchManager) terminate(err error, final bool) {
 	m.mu.Lock()
 	oneShot, persistent := m.oneShot, m.persistent
-	m.oneShot = make(map[watchKey][]chan Event)
+	m.oneShot = make(map[watchKey]channels)
 	m.persistent = make(map[watchKey][]*Watcher)
-	m.recount()
-	m.mu.Unlock()
-	for key, chs := range oneShot {
-		for _, ch := range chs {
-			ch <- Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err}
+	ended := m.ended
+	if final {
+		m.ended = make(map[*Watcher]struct{})
+	}
+	for _, ws := range persistent {
+		for _, w := range ws {
+			ended[w] = struct{}{}
 		}
 	}
-	for key, ws := range persistent {
-		for _, w := range ws {
-			w.q.put(Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err})
-			w.q.close()
+	m.mu.Unlock()
+	for key, chs := range oneShot {
+		chs.send(Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err})
+	}
+	for w := range ended {
+		last := Event{Type: EventNotWatching, Path: w.path, Zxid: -1, Err: err}
+		if final {
+			w.q.Finish(last)
+		} else if w.q.Put(last) {
+			w.q.Close()
 		}
 	}
 }
@@ -195,7 +228,9 @@ const setWatchesBatch = 128 << 10
 
 // resend re-registers every watch on a new connection of the same session,
 // so that the server fires what changed while the client was away. It sends
-// before any request, in batches of at most 128 KB of paths.
+// before any request, in batches of at most 128 KB of paths. Persistent
+// watchers then get EventResync: the server does not replay the changes
+// they missed.
 func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 	var req proto.SetWatches2Request
 	m.mu.Lock()
@@ -203,26 +238,30 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 	for key := range m.oneShot {
 		lists[key.kind-1] = append(lists[key.kind-1], key.path)
 	}
-	for key := range m.persistent {
+	var resync []*Watcher
+	for key, ws := range m.persistent {
 		lists[key.kind-1] = append(lists[key.kind-1], key.path)
+		resync = append(resync, ws...)
 	}
 	m.mu.Unlock()
+	var calls []*call
 	size := 0
 	flush := func() {
 		if size == 0 {
 			return
 		}
-		req.RelativeZxid = lastZxid
-		var body proto.Record = &proto.SetWatchesRequest{
+		k := m.c.newAsyncCall(proto.OpSetWatches, "")
+		k.xid = proto.XidSetWatches
+		k.body = &proto.SetWatchesRequest{
 			RelativeZxid: lastZxid, DataWatches: req.DataWatches,
 			ExistWatches: req.ExistWatches, ChildWatches: req.ChildWatches,
 		}
-		op := proto.OpSetWatches
 		if len(req.PersistentWatches)+len(req.PersistentRecursiveWatches) > 0 {
 			r := req
-			body, op = &r, proto.OpSetWatches2
+			r.RelativeZxid = lastZxid
+			k.op, k.body = proto.OpSetWatches2, &r
 		}
-		_ = cn.SendXid(proto.XidSetWatches, op, body, ignoreReply{})
+		calls = append(calls, k)
 		req, size = proto.SetWatches2Request{}, 0
 	}
 	add := func(dst *[]string, p string) {
@@ -249,29 +288,42 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 		}
 	}
 	flush()
+	if len(calls) > 0 && len(resync) > 0 {
+		// Once the server has the watches again (its reply to the last
+		// setWatches: replies come in order), a change made from now on
+		// is delivered; what changed before may have been missed.
+		last := calls[len(calls)-1]
+		last.then = func() {
+			if last.err == nil && last.code == proto.CodeOK {
+				for _, w := range resync {
+					w.q.Put(Event{Type: EventResync, Path: w.path, Zxid: -1})
+				}
+			}
+		}
+	}
+	for _, k := range calls {
+		_ = m.c.sendOn(cn, k, true)
+	}
 }
-
-// ignoreReply completes a request nobody waits for.
-type ignoreReply struct{}
-
-// Complete does nothing: nobody waits for the reply.
-func (ignoreReply) Complete(*proto.ReplyHeader, []byte, error) {}
 
 // Watcher is a persistent watch (AddWatch): it sees every change until
 // closed, surviving reconnects. Events are queued without bound, so a slow
-// reader never stalls the client and never misses an event.
+// reader never stalls the client. The server does not replay the changes
+// made while the client was disconnected: after each reconnect, once the
+// watch is registered again, the Watcher receives EventResync, after which
+// every change is delivered; re-read what you watch then.
 type Watcher struct {
 	c    *Client
 	key  watchKey
 	path string
-	q    *queue[Event]
+	q    *queue.Queue[Event]
 	once sync.Once
 }
 
 // Events returns the channel of events. It is closed after Close, or after
 // a terminal event (Type EventNotWatching) when the session is lost or the
 // client closes.
-func (w *Watcher) Events() <-chan Event { return w.q.out }
+func (w *Watcher) Events() <-chan Event { return w.q.Out() }
 
 // Path returns the watched path.
 func (w *Watcher) Path() string { return w.path }
@@ -281,37 +333,72 @@ func (w *Watcher) Path() string { return w.path }
 // watch is removed too (best effort, in the background).
 func (w *Watcher) Close() error {
 	w.once.Do(func() {
-		m := &w.c.watches
-		m.mu.Lock()
-		ws := m.persistent[w.key]
-		for i, x := range ws {
-			if x == w {
-				ws = append(ws[:i:i], ws[i+1:]...)
-				break
-			}
-		}
-		last := len(ws) == 0
+		last := w.c.watches.drop(w)
+		w.q.Cancel()
 		if last {
-			delete(m.persistent, w.key)
-		} else {
-			m.persistent[w.key] = ws
-		}
-		m.recount()
-		m.mu.Unlock()
-		w.q.cancel()
-		if last {
-			typ := proto.WatcherPersistent
-			if w.key.kind == watchRecursive {
-				typ = proto.WatcherPersistentRecursive
-			}
 			k := w.c.newAsyncCall(proto.OpRemoveWatches, w.path)
-			k.wtype = int32(typ)
-			if l := w.c.live.Load(); l != nil {
-				_ = l.cn.Send(k.op, k, k)
-			}
+			k.wtype = int32(w.c.watcherType(w.key.kind))
+			start(context.Background(), k, extractNone)
 		}
 	})
 	return nil
+}
+
+// drop forgets w; it reports whether w was the last local watch of its kind
+// on its path.
+func (m *watchManager) drop(w *Watcher) (last bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.ended, w)
+	ws, ok := m.persistent[w.key]
+	if !ok {
+		return false // already ended: nothing left on the server
+	}
+	for i, x := range ws {
+		if x == w {
+			ws = append(ws[:i:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) > 0 {
+		m.persistent[w.key] = ws
+		return false
+	}
+	delete(m.persistent, w.key)
+	return true
+}
+
+// watcherType is the type that removes a persistent watch of kind on the
+// connected server: 3.9 knows the persistent types; 3.6 to 3.8 reject them
+// (MarshallingError) and remove persistent watches with WatchAny, which
+// also takes the path's one-shot watches on those servers (a path holds a
+// single watch mode per session there anyway, ZOOKEEPER-4466).
+func (c *Client) watcherType(kind watchKind) WatcherType {
+	if predates, known := c.serverPredates(proto.Version{Major: 3, Minor: 9}); predates || !known {
+		return WatchAny
+	}
+	if kind == watchRecursive {
+		return WatchPersistentRecursive
+	}
+	return WatchPersistent
+}
+
+// endPersistent ends the local Watchers of kinds on path with a
+// PersistentWatchRemoved event: the server no longer holds their watch.
+func (m *watchManager) endPersistent(path string, kinds ...watchKind) {
+	var ended []*Watcher
+	m.mu.Lock()
+	for _, kind := range kinds {
+		key := watchKey{m.c.serverPath(path), kind}
+		ended = append(ended, m.persistent[key]...)
+		delete(m.persistent, key)
+	}
+	m.mu.Unlock()
+	for _, w := range ended {
+		if w.q.Put(Event{Type: EventPersistentWatchRemoved, Path: path, Zxid: -1}) {
+			w.q.Close()
+		}
+	}
 }
 
 // AddWatch sets a persistent watch on path (ZooKeeper 3.6+): it fires for
@@ -324,7 +411,7 @@ func (w *Watcher) Close() error {
 // persistent watch, on the very same path of one client replace each other
 // on the server. Use separate clients or paths there.
 func (c *Client) AddWatch(ctx context.Context, path string, recursive bool) (*Watcher, error) {
-	if err := c.check(ctx, proto.OpAddWatch, path); err != nil {
+	if err := c.check(proto.OpAddWatch, path); err != nil {
 		return nil, err
 	}
 	kind, mode := watchPersistent, proto.AddWatchPersistent
@@ -336,15 +423,11 @@ func (c *Client) AddWatch(ctx context.Context, path string, recursive bool) (*Wa
 	if _, err := run(ctx, k, extractNone); err != nil {
 		return nil, err
 	}
-	w := &Watcher{c: c, key: watchKey{c.watches.serverPath(path), kind}, path: path, q: newQueue[Event]()}
+	w := &Watcher{c: c, key: watchKey{c.serverPath(path), kind}, path: path, q: queue.New[Event]()}
 	m := &c.watches
 	m.mu.Lock()
 	m.persistent[w.key] = append(m.persistent[w.key], w)
-	m.recount()
 	m.mu.Unlock()
-	if l := c.live.Load(); l != nil {
-		l.cn.Hurry() // its events may come while no one reads
-	}
 	return w, nil
 }
 
@@ -362,33 +445,51 @@ const (
 
 // RemoveWatches removes this client's watches of type typ on path from the
 // server (ZooKeeper 3.5+); the one-shot watches removed get a
-// DataWatchRemoved or ChildWatchRemoved event. It returns ErrNoWatcher when
-// there was none.
+// DataWatchRemoved or ChildWatchRemoved event, the Watchers removed
+// (WatchPersistent, WatchPersistentRecursive, WatchAny) a
+// PersistentWatchRemoved event, after which their channel closes. It
+// returns ErrNoWatcher when there was none. Servers before 3.9 know no
+// persistent types: WatchAny is sent for them there.
 func (c *Client) RemoveWatches(ctx context.Context, path string, typ WatcherType) error {
 	if err := c.watchesOp(ctx, proto.OpRemoveWatches, path, typ); err != nil {
 		return err
 	}
-	if typ == WatchData || typ == WatchAny {
+	switch typ {
+	case WatchData:
 		c.watches.remove(path, []watchKind{watchData, watchExist}, EventDataWatchRemoved)
-	}
-	if typ == WatchChildren || typ == WatchAny {
+	case WatchChildren:
 		c.watches.remove(path, []watchKind{watchChild}, EventChildWatchRemoved)
+	case WatchPersistent:
+		c.watches.endPersistent(path, watchPersistent)
+	case WatchPersistentRecursive:
+		c.watches.endPersistent(path, watchRecursive)
+	case WatchAny:
+		c.watches.remove(path, []watchKind{watchData, watchExist}, EventDataWatchRemoved)
+		c.watches.remove(path, []watchKind{watchChild}, EventChildWatchRemoved)
+		c.watches.endPersistent(path, watchPersistent, watchRecursive)
 	}
 	return nil
 }
 
 // CheckWatches reports (nil) whether the server holds a watch of type typ
-// on path for this client, or ErrNoWatcher (ZooKeeper 3.5+).
+// on path for this client, or ErrNoWatcher (ZooKeeper 3.5+). Servers before
+// 3.9 know no persistent types: WatchAny is asked for them there.
 func (c *Client) CheckWatches(ctx context.Context, path string, typ WatcherType) error {
 	return c.watchesOp(ctx, proto.OpCheckWatches, path, typ)
 }
 
 func (c *Client) watchesOp(ctx context.Context, op proto.Op, path string, typ WatcherType) error {
-	if err := c.check(ctx, op, path); err != nil {
+	if err := c.check(op, path); err != nil {
 		return err
 	}
 	k := c.getCall(op, path)
 	k.wtype = int32(typ)
+	switch typ {
+	case WatchPersistent:
+		k.wtype = int32(c.watcherType(watchPersistent))
+	case WatchPersistentRecursive:
+		k.wtype = int32(c.watcherType(watchRecursive))
+	}
 	_, err := run(ctx, k, extractNone)
 	return err
 }

@@ -96,6 +96,22 @@ func (e *WatcherEvent) Decode(d *Decoder) {
 	e.Path = d.String()
 }
 
+// WatcherEventView is a WatcherEvent decoded without copying: Path aliases
+// the decoder's input and is valid only as long as it. A client that looks
+// the path up in its watch table allocates nothing for it.
+type WatcherEventView struct {
+	Type  EventType
+	State KeeperState
+	Path  []byte
+}
+
+// Decode reads a WatcherEvent; null reads as a nil Path.
+func (e *WatcherEventView) Decode(d *Decoder) {
+	e.Type = EventType(d.Int32())
+	e.State = KeeperState(d.Int32())
+	e.Path = d.Buffer() // a ustring is encoded as a buffer is
+}
+
 // WatcherType selects watches for checkWatches and removeWatches.
 type WatcherType int32
 

@@ -136,3 +136,24 @@ func FuzzSetWatches2Request(f *testing.F) {
 func FuzzAuthRequest(f *testing.F)  { fuzzDecoder[AuthRequest](f, "AuthRequest") }
 func FuzzSASLRequest(f *testing.F)  { fuzzDecoder[SASLRequest](f, "SASLRequest") }
 func FuzzMultiRequest(f *testing.F) { fuzzDecoder[MultiRequest](f, "MultiRequest") }
+
+// FuzzWatcherEventView checks the zero-copy decoder against WatcherEvent's:
+// the same bytes decode to the same event, or fail alike.
+func FuzzWatcherEventView(f *testing.F) {
+	f.Add([]byte{})
+	f.Add((&WatcherEvent{Type: EventNodeDataChanged, State: 3, Path: "/a/b"}).Append(nil))
+	f.Add((&WatcherEvent{Type: EventNodeCreated, State: 3}).Append(nil))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var e WatcherEvent
+		var v WatcherEventView
+		d, dv := NewDecoder(in), NewDecoder(in)
+		e.Decode(d)
+		v.Decode(dv)
+		if (d.Err() == nil) != (dv.Err() == nil) || d.Remaining() != dv.Remaining() {
+			t.Fatalf("errors differ: %v, %v", d.Err(), dv.Err())
+		}
+		if d.Err() == nil && (e.Type != v.Type || e.State != v.State || e.Path != string(v.Path)) {
+			t.Fatalf("decoded %+v and %+v (%q)", e, v, v.Path)
+		}
+	})
+}

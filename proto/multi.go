@@ -208,7 +208,11 @@ func (r *MultiResponse) Append(b []byte) []byte {
 // by one as they are read, and each costs at least its header's 9 bytes of
 // input, so a hostile frame cannot make Decode allocate beyond its size.
 func (r *MultiResponse) Decode(d *Decoder) {
-	var results []MultiResult
+	// Room for as many results as the frame holds if each is a setData's
+	// (a header and a Stat: no result of another kind with a body is
+	// smaller, so this never reserves far beyond the input), rather than
+	// growing a large slice step by step.
+	results := make([]MultiResult, 0, d.Remaining()/(9+StatSize))
 	for d.Err() == nil {
 		var h MultiHeader
 		h.Decode(d)
@@ -240,7 +244,7 @@ func (r *MultiResponse) Decode(d *Decoder) {
 		}
 		results = append(results, m)
 	}
-	if d.Err() != nil {
+	if d.Err() != nil || len(results) == 0 {
 		results = nil
 	}
 	r.Results = results

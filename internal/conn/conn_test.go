@@ -56,6 +56,16 @@ func readBody(r io.Reader) ([]byte, error) {
 	return body, err
 }
 
+// readRequest reads one request frame and returns its header.
+func readRequest(r io.Reader) (proto.RequestHeader, error) {
+	var h proto.RequestHeader
+	body, err := readBody(r)
+	if err == nil {
+		h.Decode(proto.NewDecoder(body))
+	}
+	return h, err
+}
+
 func connectResp(timeoutMs int32, withReadOnly bool) []byte {
 	r := proto.ConnectResponse{TimeoutMs: timeoutMs, SessionID: 42, Passwd: make([]byte, 16)}
 	b := r.Append(nil)
@@ -116,12 +126,10 @@ func TestOldServerHandshakeAndFIFO(t *testing.T) {
 	addr := fakeServer(t, connectResp(3000, false), func(nc net.Conn) {
 		// Answer two requests in order.
 		for i := 0; i < 2; i++ {
-			body, err := readBody(nc)
+			h, err := readRequest(nc)
 			if err != nil {
 				return
 			}
-			var h proto.RequestHeader
-			h.Decode(proto.NewDecoder(body))
 			reply(nc, h.Xid, proto.CodeOK, []byte{byte(i)})
 		}
 		io.Copy(io.Discard, nc)
@@ -169,12 +177,10 @@ func TestMalformedReplies(t *testing.T) {
 	for name, bad := range cases {
 		t.Run(name, func(t *testing.T) {
 			addr := fakeServer(t, connectResp(3000, true), func(nc net.Conn) {
-				body, err := readBody(nc)
+				h, err := readRequest(nc)
 				if err != nil {
 					return
 				}
-				var h proto.RequestHeader
-				h.Decode(proto.NewDecoder(body))
 				bad(nc, h.Xid)
 				io.Copy(io.Discard, nc)
 			})
@@ -264,24 +270,14 @@ func FuzzServerBytes(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 1})
 	f.Add(reply0(-4, proto.CodeAuthFailed, nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		client, server := net.Pipe()
-		defer server.Close()
-		go func() {
-			if _, err := readBody(server); err != nil {
-				return
-			}
-			resp := connectResp(3000, true)
-			server.Write(append(proto.AppendInt32(nil, int32(len(resp))), resp...))
+		cfg, server := pipeConfig(3000, func(server net.Conn) {
 			io.CopyN(io.Discard, server, 1) // the request's first byte: sent
 			server.Write(data)
 			server.Close()
-		}()
-		c, _, err := Dial(context.Background(), Config{
-			Addr:    "fuzz",
-			Dial:    func(context.Context, string, string) (net.Conn, error) { return client, nil },
-			Connect: proto.ConnectRequest{TimeoutMs: 3000},
-			Handler: nopHandler{},
 		})
+		defer server.Close()
+		cfg.Handler = nopHandler{}
+		c, _, err := Dial(context.Background(), cfg)
 		if err != nil {
 			return
 		}
@@ -298,9 +294,30 @@ func FuzzServerBytes(f *testing.F) {
 	})
 }
 
+// pipeConfig returns a Config whose connection is one end of a pipe, and
+// the server's end: serve runs there after the handshake.
+func pipeConfig(timeoutMs int32, serve func(server net.Conn)) (Config, net.Conn) {
+	client, server := net.Pipe()
+	go func() {
+		if _, err := readBody(server); err != nil {
+			return
+		}
+		resp := connectResp(timeoutMs, true)
+		if _, err := server.Write(append(proto.AppendInt32(nil, int32(len(resp))), resp...)); err != nil {
+			return
+		}
+		serve(server)
+	}()
+	return Config{
+		Addr:    "pipe",
+		Dial:    func(context.Context, string, string) (net.Conn, error) { return client, nil },
+		Connect: proto.ConnectRequest{TimeoutMs: timeoutMs},
+	}, server
+}
+
 type nopHandler struct{}
 
-func (nopHandler) Notify(*proto.WatcherEvent, int64) {}
+func (nopHandler) Notify(*proto.WatcherEventView, int64) {}
 
 func reply0(xid int32, code proto.Code, body []byte) []byte {
 	b := proto.AppendInt32(nil, int32(proto.ReplyHeaderSize+len(body)))
@@ -314,184 +331,5 @@ func (r *result) Settled() bool {
 		return true
 	default:
 		return false
-	}
-}
-
-// echoServer answers every request with an OK reply carrying its xid, after
-// delay, and sends a notification whenever asked by notify.
-func echoServer(t *testing.T, delay time.Duration, notify <-chan struct{}) string {
-	return fakeServer(t, connectResp(3000, true), func(nc net.Conn) {
-		var mu sync.Mutex
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			for {
-				select {
-				case <-notify:
-				case <-stop:
-					return
-				}
-				mu.Lock()
-				reply(nc, proto.XidNotification, proto.CodeOK, (&proto.WatcherEvent{Type: 3, State: 3, Path: "/n"}).Append(nil))
-				mu.Unlock()
-			}
-		}()
-		for {
-			body, err := readBody(nc)
-			if err != nil {
-				return
-			}
-			var h proto.RequestHeader
-			h.Decode(proto.NewDecoder(body))
-			if h.Xid == proto.XidPing {
-				mu.Lock()
-				reply(nc, h.Xid, proto.CodeOK, nil)
-				mu.Unlock()
-				continue
-			}
-			time.Sleep(delay)
-			mu.Lock()
-			reply(nc, h.Xid, proto.CodeOK, nil)
-			mu.Unlock()
-		}
-	})
-}
-
-type countHandler struct{ n chan struct{} }
-
-func (h countHandler) Notify(*proto.WatcherEvent, int64) { h.n <- struct{}{} }
-
-func TestCallerReadsItsOwnReply(t *testing.T) {
-	notify := make(chan struct{})
-	addr := echoServer(t, 0, notify)
-	events := countHandler{make(chan struct{}, 10)}
-	ctx := context.Background()
-	c, _, err := Dial(ctx, Config{Addr: addr, Connect: proto.ConnectRequest{TimeoutMs: 3000}, Handler: events})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	selfRead := 0
-	for i := 0; i < 20; i++ {
-		r := newResult()
-		reader, err := c.SendSync(proto.OpSync, nil, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if reader {
-			selfRead++
-			c.ReadUntil(ctx, r)
-			if !r.Settled() {
-				t.Fatal("ReadUntil returned before the reply")
-			}
-		}
-		if r.wait(t).err != nil {
-			t.Fatal(r.err)
-		}
-	}
-	if selfRead < 10 {
-		t.Errorf("only %d of 20 back-to-back calls read their own reply", selfRead)
-	}
-	// Idle: a notification is still delivered (the background reader takes
-	// the role back within IdleTakeover).
-	notify <- struct{}{}
-	select {
-	case <-events.n:
-	case <-time.After(time.Second):
-		t.Fatal("notification not delivered while idle")
-	}
-}
-
-// With no takeover asked for (no watches, no passive waiters), a free read
-// role stays free after a call, and the writer's tick still brings the
-// background reader back: what arrives while idle is read, and a silent
-// server would be noticed.
-func TestIdleReadOnTickWithoutTakeover(t *testing.T) {
-	notify := make(chan struct{})
-	addr := echoServer(t, 0, notify)
-	events := countHandler{make(chan struct{}, 10)}
-	c, _, err := Dial(context.Background(), Config{
-		Addr:     addr,
-		Connect:  proto.ConnectRequest{TimeoutMs: 600}, // ticks every 100 ms
-		Handler:  events,
-		Takeover: func() time.Duration { return 0 },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	// Call until a caller reads its own reply (the background reader reads
-	// at first): it leaves the role free, with nothing armed.
-	for i := 0; ; i++ {
-		r := newResult()
-		reader, err := c.SendSync(proto.OpSync, nil, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if reader {
-			c.ReadUntil(context.Background(), r)
-		}
-		if r.wait(t).err != nil {
-			t.Fatal(r.err)
-		}
-		if reader {
-			break
-		}
-		if i == 50 {
-			t.Fatal("no call got the read role")
-		}
-	}
-	notify <- struct{}{}
-	select {
-	case <-events.n:
-	case <-time.After(2 * time.Second):
-		t.Fatal("notification not read while idle")
-	}
-}
-
-func TestReadUntilInterruptedByContext(t *testing.T) {
-	addr := echoServer(t, 300*time.Millisecond, nil)
-	c := dial(t, addr)
-	// The background reader holds the role until a read leaves nothing
-	// pending, and gives it up just after completing that read's calls:
-	// call until a caller gets the role.
-	var r *result
-	for i := 0; ; i++ {
-		r = newResult()
-		reader, err := c.SendSync(proto.OpSync, nil, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if reader {
-			break
-		}
-		r.wait(t)
-		if i == 50 {
-			t.Fatal("no call got the read role")
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	c.ReadUntil(ctx, r)
-	if d := time.Since(start); d > 200*time.Millisecond {
-		t.Errorf("ReadUntil ignored its context for %v", d)
-	}
-	// The interruption did not break the connection: the reply still
-	// arrives, read by the background reader, and later calls work.
-	if r.wait(t).err != nil {
-		t.Fatalf("interrupted call: %v", r.err)
-	}
-	r2 := newResult()
-	if err := c.Send(proto.OpSync, nil, r2); err != nil {
-		t.Fatal(err)
-	}
-	if r2.wait(t).err != nil {
-		t.Fatalf("call after the interruption: %v", r2.err)
-	}
-	select {
-	case <-c.Done():
-		t.Fatalf("connection ended: %v", c.Err())
-	default:
 	}
 }

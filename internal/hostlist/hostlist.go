@@ -1,7 +1,7 @@
 // Package hostlist parses kazoo-style connection strings and hands out
-// server addresses in the order a client should try them: shuffled, every
-// name re-resolved at the start of each pass, so that a DNS change reaches a
-// long-lived client.
+// server addresses in the order a client should try them: the hosts
+// shuffled once per pass, and each name resolved when it is handed out, so
+// that a DNS change reaches a long-lived client at its next reconnect.
 package hostlist
 
 import (
@@ -94,8 +94,9 @@ type Resolver interface {
 type List struct {
 	hosts    []string // configured host:port entries
 	resolver Resolver
-	pass     []string // the current pass, resolved and shuffled
+	pass     []string // the current pass: the hosts, shuffled
 	next     int
+	turn     map[string]int // per name: which of its addresses comes next
 }
 
 // New returns a List over hosts (as returned by Parse).
@@ -103,7 +104,7 @@ func New(hosts []string, r Resolver) *List {
 	if r == nil {
 		r = net.DefaultResolver
 	}
-	return &List{hosts: hosts, resolver: r}
+	return &List{hosts: hosts, resolver: r, turn: make(map[string]int)}
 }
 
 // Len is the number of configured hosts.
@@ -112,51 +113,43 @@ func (l *List) Len() int { return len(l.hosts) }
 // Hosts returns the configured host:port entries.
 func (l *List) Hosts() []string { return l.hosts }
 
-// SetHosts replaces the configured hosts (after a reconfig); the next call to
-// Next starts a new pass.
-func (l *List) SetHosts(hosts []string) {
-	l.hosts = hosts
-	l.pass, l.next = nil, 0
+// Server is an address to dial and the host name it was given as (for TLS
+// verification): Host equals the address's host for IP addresses.
+type Server struct {
+	Addr string // ip:port
+	Host string // as configured, without the port
 }
 
-// Next returns the next address to try, and whether it starts a new pass
-// (every address of the previous pass was handed out). Names are resolved
-// afresh at the start of each pass; a name that does not resolve is skipped
-// for that pass. If nothing resolves, Next returns an error.
-func (l *List) Next(ctx context.Context) (addr string, newPass bool, err error) {
-	if l.next >= len(l.pass) {
-		if err := l.resolve(ctx); err != nil {
-			return "", true, err
-		}
-		newPass = true
-	}
-	addr = l.pass[l.next]
-	l.next++
-	return addr, newPass, nil
-}
-
-func (l *List) resolve(ctx context.Context) error {
-	var pass []string
+// Next returns the next server to try, and whether it starts a new pass
+// (every host of the previous pass was handed out). The host's name is
+// resolved now; a name with several addresses hands them out in turn, one
+// per pass. A name that does not resolve is skipped; if none resolves,
+// Next returns an error.
+func (l *List) Next(ctx context.Context) (srv Server, newPass bool, err error) {
 	var lastErr error
-	for _, hp := range l.hosts {
+	for range len(l.hosts) {
+		if l.next >= len(l.pass) {
+			l.pass = append(l.pass[:0], l.hosts...)
+			rand.Shuffle(len(l.pass), func(i, j int) { l.pass[i], l.pass[j] = l.pass[j], l.pass[i] })
+			l.next, newPass = 0, true
+		}
+		hp := l.pass[l.next]
+		l.next++
 		host, port, _ := net.SplitHostPort(hp)
 		if net.ParseIP(host) != nil {
-			pass = append(pass, hp)
-			continue
+			return Server{Addr: hp, Host: host}, newPass, nil
 		}
 		ips, err := l.resolver.LookupHost(ctx, host)
+		if err == nil && len(ips) == 0 {
+			err = errors.New("no addresses")
+		}
 		if err != nil {
-			lastErr = err
+			lastErr = fmt.Errorf("resolving %s: %w", host, err)
 			continue
 		}
-		for _, ip := range ips {
-			pass = append(pass, net.JoinHostPort(ip, port))
-		}
+		i := l.turn[hp] % len(ips)
+		l.turn[hp] = i + 1
+		return Server{Addr: net.JoinHostPort(ips[i], port), Host: host}, newPass, nil
 	}
-	if len(pass) == 0 {
-		return fmt.Errorf("no server address resolves: %w", lastErr)
-	}
-	rand.Shuffle(len(pass), func(i, j int) { pass[i], pass[j] = pass[j], pass[i] })
-	l.pass, l.next = pass, 0
-	return nil
+	return Server{}, newPass, fmt.Errorf("no server address resolves: %w", lastErr)
 }

@@ -42,35 +42,38 @@ func (f fakeResolver) LookupHost(_ context.Context, host string) ([]string, erro
 	return nil, errors.New("no such host")
 }
 
-func TestListResolvesEachPass(t *testing.T) {
+func TestListResolvesEachTime(t *testing.T) {
 	r := fakeResolver{"zk": {"10.0.0.1", "10.0.0.2"}}
 	l := New([]string{"zk:2181", "127.0.0.1:2182", "gone:1"}, r)
 	ctx := context.Background()
 	seen := map[string]bool{}
-	for i := 0; i < 3; i++ {
-		addr, newPass, err := l.Next(ctx)
+	for i := 0; i < 4; i++ { // two passes (the unresolvable name is skipped)
+		srv, newPass, err := l.Next(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if newPass != (i == 0) {
-			t.Errorf("step %d: newPass = %v", i, newPass)
+		if i == 0 && !newPass {
+			t.Error("first Next: newPass false")
 		}
-		seen[addr] = true
+		if srv.Addr != "127.0.0.1:2182" && srv.Host != "zk" {
+			t.Errorf("%s: host %q, want the configured name", srv.Addr, srv.Host)
+		}
+		seen[srv.Addr] = true
 	}
 	for _, want := range []string{"10.0.0.1:2181", "10.0.0.2:2181", "127.0.0.1:2182"} {
 		if !seen[want] {
-			t.Errorf("pass missed %s: %v", want, seen)
+			t.Errorf("two passes missed %s: %v", want, seen)
 		}
 	}
-	// The next pass sees the new DNS answer.
+	// The next use of the name sees the new DNS answer.
 	r["zk"] = []string{"10.0.0.9"}
 	addrs := map[string]bool{}
 	for i := 0; i < 2; i++ {
-		addr, _, _ := l.Next(ctx)
-		addrs[addr] = true
+		srv, _, _ := l.Next(ctx)
+		addrs[srv.Addr] = true
 	}
 	if !addrs["10.0.0.9:2181"] {
-		t.Errorf("second pass did not re-resolve: %v", addrs)
+		t.Errorf("the name was not resolved again: %v", addrs)
 	}
 	// Nothing resolves: an error.
 	if _, _, err := New([]string{"gone:1"}, r).Next(ctx); err == nil {

@@ -85,6 +85,10 @@ func main() {
 	for _, n := range seqClients {
 		fmt.Printf("| %s | %.1f | %.2f× |\n", n, us(p50[n]), float64(p50[n])/float64(p50[goclients.OursSync]))
 	}
+	best := min(p50[goclients.GoZK], p50[goclients.Raw])
+	seqX := float64(p50[goclients.OursSync]) / float64(best)
+	var verdicts []string
+	verdicts = append(verdicts, verdict(seqX <= 1.05, "sequential Get round trip <= 1.05x the best other client's: ours-sync %.2f×", seqX))
 
 	pipeClients := []string{goclients.OursAsync, goclients.OursSync, goclients.GoZK, goclients.Raw}
 	for _, inflight := range []int{16, 256} {
@@ -96,7 +100,32 @@ func main() {
 			r := res[n]
 			fmt.Printf("| %s | %.0f | %.2f× | %.1f | %.2f× |\n", n, median(r.opsPerSec), median(r.opsRatio), median(r.cpuPerOp), median(r.cpuRatio))
 		}
+		// Within each burst: ours-async against the best other client of
+		// that burst, and its CPU against the minimal client's.
+		var vsBest, cpuVsRaw []float64
+		for i := range res[goclients.OursAsync].opsPerSec {
+			o := res[goclients.OursAsync]
+			other := max(res[goclients.GoZK].opsPerSec[i], res[goclients.Raw].opsPerSec[i])
+			vsBest = append(vsBest, o.opsPerSec[i]/other)
+			cpuVsRaw = append(cpuVsRaw, o.cpuPerOp[i]/res[goclients.Raw].cpuPerOp[i])
+		}
+		verdicts = append(verdicts,
+			verdict(median(vsBest) >= 1.0, "%d in flight: ours-async throughput >= 1.0x the best other client's (median of the bursts' ratios): %.2f× (bursts %.2f–%.2f)", inflight, median(vsBest), slices.Min(vsBest), slices.Max(vsBest)),
+			verdict(median(cpuVsRaw) <= 1.1, "%d in flight: ours-async CPU per read <= 1.1x the minimal client's: %.2f× (bursts %.2f–%.2f)", inflight, median(cpuVsRaw), slices.Min(cpuVsRaw), slices.Max(cpuVsRaw)))
 	}
+	fmt.Printf("\n### Targets\n\n")
+	for _, v := range verdicts {
+		fmt.Println(v)
+	}
+}
+
+// verdict formats one target's line.
+func verdict(pass bool, format string, args ...any) string {
+	v := "MISS"
+	if pass {
+		v = "PASS"
+	}
+	return fmt.Sprintf("- **%s** "+format, append([]any{v}, args...)...)
 }
 
 // setup creates the node every client reads.
