@@ -1,0 +1,164 @@
+package faults
+
+import (
+	"context"
+	"flag"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
+)
+
+var fullFlag = flag.Bool("faults.full", false, "run the fault tests at the sizes of issue 8 (minutes, not seconds)")
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(zktest.Main(m))
+}
+
+// full reports whether the suite runs at full size (-faults.full or
+// FAULTS_FULL=1).
+func full() bool { return *fullFlag || os.Getenv("FAULTS_FULL") == "1" }
+
+// size returns ci, or full at full size.
+func size(ci, fullSize int) int {
+	if full() {
+		return fullSize
+	}
+	return ci
+}
+
+// testCtx returns a context that ends with the test or after d.
+func testCtx(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// connect opens a client, closed when the test ends.
+func connect(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := kazoo.Connect(ctx, servers, opts...)
+	if err != nil {
+		t.Fatalf("connect %s: %v", servers, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// chroot returns a fresh chroot on the shared server: its connection string
+// and the chroot path alone.
+func chroot(t testing.TB) (servers, root string) {
+	servers = zktest.Shared(t).Chroot(t)
+	return servers, servers[strings.Index(servers, "/"):]
+}
+
+// proxied returns a proxy in front of the shared server and a connection
+// string through it, rooted in a fresh chroot.
+func proxied(t testing.TB) (*zktest.Proxy, string) {
+	t.Helper()
+	_, root := chroot(t)
+	p := zktest.NewProxy(t, zktest.Shared(t).Addr())
+	return p, p.Addr() + root
+}
+
+// states records every state a client goes through, with when it was
+// delivered, so that tests wait for one without missing it.
+type states struct {
+	sub *kazoo.StateSubscription
+}
+
+func watchStates(t testing.TB, c *kazoo.Client) *states {
+	s := &states{sub: c.SubscribeStates()}
+	t.Cleanup(s.sub.Stop)
+	return s
+}
+
+// wait waits until want is delivered and returns when it was, failing the
+// test after d.
+func (s *states) wait(t testing.TB, want kazoo.State, d time.Duration) time.Time {
+	t.Helper()
+	at, ok := s.waitOK(want, d)
+	if !ok {
+		t.Fatalf("no %v state within %v", want, d)
+	}
+	return at
+}
+
+// waitOK is wait that reports failure instead of failing the test.
+func (s *states) waitOK(want kazoo.State, d time.Duration) (time.Time, bool) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case st, ok := <-s.sub.C():
+			if !ok {
+				return time.Time{}, false
+			}
+			if st == want {
+				return time.Now(), true
+			}
+		case <-timer.C:
+			return time.Time{}, false
+		}
+	}
+}
+
+// startedCtx is a context that tells when the call it was given to first
+// looks at its Done channel, as every call bounded by its context does
+// before it waits: from then on the call has begun, in the session current
+// at that time. It lets a test hold the call in the wait it is about
+// without guessing how long the call takes to get there.
+type startedCtx struct {
+	context.Context
+	once    sync.Once
+	started chan struct{}
+}
+
+func newStartedCtx(parent context.Context) *startedCtx {
+	return &startedCtx{Context: parent, started: make(chan struct{})}
+}
+
+func (c *startedCtx) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.started) })
+	return c.Context.Done()
+}
+
+// waitStarted waits until the call given ctx has begun, failing the test
+// after d.
+func (c *startedCtx) waitStarted(t testing.TB, what string, d time.Duration) {
+	t.Helper()
+	select {
+	case <-c.started:
+	case <-time.After(d):
+		t.Fatalf("%s did not start waiting within %v", what, d)
+	}
+}
+
+// returnsWithin runs f on a goroutine and reports whether it returned
+// within d. When it did not, the goroutine is left to the caller's cleanup
+// (which must make it return).
+func returnsWithin(d time.Duration, f func()) (done <-chan struct{}, ok bool) {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		f()
+	}()
+	select {
+	case <-ch:
+		return ch, true
+	case <-time.After(d):
+		return ch, false
+	}
+}
+
+// begin marks the call as begun without waiting on ctx: an async call has
+// begun once it returned its future.
+func (c *startedCtx) begin() { c.once.Do(func() { close(c.started) }) }
