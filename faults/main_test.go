@@ -61,12 +61,13 @@ func chroot(t testing.TB) (servers, root string) {
 }
 
 // proxied returns a proxy in front of the shared server and a connection
-// string through it, rooted in a fresh chroot.
-func proxied(t testing.TB) (*zktest.Proxy, string) {
+// string through it, rooted in a fresh chroot, and one for the same chroot
+// without the proxy.
+func proxied(t testing.TB) (p *zktest.Proxy, viaProxy, direct string) {
 	t.Helper()
-	_, root := chroot(t)
-	p := zktest.NewProxy(t, zktest.Shared(t).Addr())
-	return p, p.Addr() + root
+	direct, root := chroot(t)
+	p = zktest.NewProxy(t, zktest.Shared(t).Addr())
+	return p, p.Addr() + root, direct
 }
 
 // states records every state a client goes through, with when it was

@@ -16,7 +16,7 @@ import (
 // and never runs in the next session (an ephemeral node or a lock taken
 // there would belong to a session its caller never knew).
 func TestCallOfLostSessionFailsExpired(t *testing.T) {
-	p, servers := proxied(t)
+	p, servers, _ := proxied(t)
 	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
 	ctx := testCtx(t, 2*time.Minute)
 	st := watchStates(t, c)
@@ -151,7 +151,7 @@ func TestCallOfLostSessionFailsExpired(t *testing.T) {
 // (Lost), however many calls with short contexts keep coming: a
 // partitioned process must learn it lost its ephemeral nodes.
 func TestDeadConnectionNoticedDespiteShortContexts(t *testing.T) {
-	p, servers := proxied(t)
+	p, servers, _ := proxied(t)
 	c := connect(t, servers, kazoo.WithSessionTimeout(3*time.Second))
 	ctx := testCtx(t, time.Minute)
 	st := watchStates(t, c)
@@ -209,7 +209,7 @@ func TestDeadConnectionNoticedDespiteShortContexts(t *testing.T) {
 // server's version, made across a partition, returns once the connection
 // is declared dead (2/3 of the timeout), not when the partition heals.
 func TestNoDeadlineCallEndsWithTheConnection(t *testing.T) {
-	p, servers := proxied(t)
+	p, servers, _ := proxied(t)
 	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
 	timeout := c.SessionTimeout()
 	p.Blackhole()
