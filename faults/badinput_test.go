@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
 )
 
 // Defect I: a reply larger than the client's packet limit fails that call
@@ -321,4 +322,44 @@ func FuzzReply(f *testing.F) {
 			t.Fatal("Close hangs after a malformed reply")
 		}
 	})
+}
+
+// Item 9: each server code matches its own sentinel and no other; an
+// unknown code or a client-side cause matches none.
+func TestErrorCodesMatchOnlyTheirSentinel(t *testing.T) {
+	sentinels := map[proto.Code]error{
+		proto.CodeSystemError: kazoo.ErrSystemError, proto.CodeRuntimeInconsistency: kazoo.ErrRuntimeInconsistency,
+		proto.CodeDataInconsistency: kazoo.ErrDataInconsistency, proto.CodeConnectionLoss: kazoo.ErrConnectionLoss,
+		proto.CodeMarshallingError: kazoo.ErrMarshallingError, proto.CodeUnimplemented: kazoo.ErrUnimplemented,
+		proto.CodeOperationTimeout: kazoo.ErrOperationTimeout, proto.CodeBadArguments: kazoo.ErrBadArguments,
+		proto.CodeUnknownSession: kazoo.ErrUnknownSession, proto.CodeNewConfigNoQuorum: kazoo.ErrNewConfigNoQuorum,
+		proto.CodeReconfigInProgress: kazoo.ErrReconfigInProgress, proto.CodeAPIError: kazoo.ErrAPIError,
+		proto.CodeNoNode: kazoo.ErrNoNode, proto.CodeNoAuth: kazoo.ErrNoAuth, proto.CodeBadVersion: kazoo.ErrBadVersion,
+		proto.CodeNoChildrenForEphemerals: kazoo.ErrNoChildrenForEphemerals, proto.CodeNodeExists: kazoo.ErrNodeExists,
+		proto.CodeNotEmpty: kazoo.ErrNotEmpty, proto.CodeSessionExpired: kazoo.ErrSessionExpired,
+		proto.CodeInvalidCallback: kazoo.ErrInvalidCallback, proto.CodeInvalidACL: kazoo.ErrInvalidACL,
+		proto.CodeAuthFailed: kazoo.ErrAuthFailed, proto.CodeSessionMoved: kazoo.ErrSessionMoved,
+		proto.CodeNotReadOnly: kazoo.ErrNotReadOnly, proto.CodeEphemeralOnLocalSession: kazoo.ErrEphemeralOnLocalSession,
+		proto.CodeNoWatcher: kazoo.ErrNoWatcher, proto.CodeRequestTimeout: kazoo.ErrRequestTimeout,
+		proto.CodeReconfigDisabled: kazoo.ErrReconfigDisabled, proto.CodeSessionClosedRequireSASL: kazoo.ErrSessionClosedRequireSASL,
+		proto.CodeQuotaExceeded: kazoo.ErrQuotaExceeded, proto.CodeThrottledOp: kazoo.ErrThrottledOp,
+	}
+	for code := range sentinels {
+		err := &kazoo.Error{Code: code, Op: "getData", Path: "/x"}
+		for other, s := range sentinels {
+			if got := errors.Is(err, s); got != (other == code) {
+				t.Errorf("errors.Is(error with code %d, sentinel of code %d) = %v", code, other, got)
+			}
+		}
+	}
+	for name, err := range map[string]error{
+		"unknown code":     &kazoo.Error{Code: -999, Op: "getData"},
+		"client-side only": &kazoo.Error{Op: "getData", Err: kazoo.ErrClosed},
+	} {
+		for code, s := range sentinels {
+			if errors.Is(err, s) {
+				t.Errorf("%s matches the sentinel of code %d", name, code)
+			}
+		}
+	}
 }
