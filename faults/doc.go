@@ -8,8 +8,9 @@
 //   - session_test.go: a call belongs to the session current when it was
 //     made; a dead connection is noticed from the last byte received,
 //     whatever the callers' contexts; nothing the client does on its own
-//     outlives the session's timers; a context that is done sends nothing;
-//     a nil context never corrupts the client.
+//     outlives the session's timers; a context that is done sends nothing.
+//   - nilcontext_test.go: a nil context never corrupts the client, leaves
+//     no session behind, never crashes the process.
 //   - watches_test.go: one-shot watches survive resets with every event
 //     delivered once; persistent watches say when they may have missed
 //     changes (EventResync); closing or removing a watch removes it from
@@ -29,7 +30,8 @@
 //     leader is killed, members pause and clients are partitioned.
 //   - readonly_test.go, tls_test.go, protected_test.go: a read-only member,
 //     a certificate naming only the host, a sequential create retried across
-//     a lost reply.
+//     a lost reply (the protected create waits for kazoo.WithProtected: see
+//     protectedCreate).
 //
 // Faults come from real servers and ensembles (zktest), the fault-injecting
 // proxy (blackhole, one-way cuts, resets) and real session expiry. A small
