@@ -15,6 +15,7 @@ import (
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/proto"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 // Defect I: a reply larger than the client's packet limit fails that call
@@ -179,6 +180,7 @@ func TestTooLargeAsyncRefusedAtOnce(t *testing.T) {
 // Defect M: a TTL under a millisecond is refused before anything is sent
 // (the server would get 0).
 func TestSubMillisecondTTLRefused(t *testing.T) {
+	zktest.RequireOp(t, zktest.Shared(t), proto.OpCreateTTL)
 	servers, _ := chroot(t)
 	ctx := testCtx(t, time.Minute)
 	c := connect(t, servers)

@@ -88,7 +88,6 @@ type fakeConn struct{ net.Conn }
 type connectRequest struct {
 	timeoutMs int32
 	sessionID int64
-	passwd    []byte
 }
 
 // readFrame reads one length-prefixed frame.

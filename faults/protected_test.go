@@ -18,9 +18,9 @@ var protectedCreate func() kazoo.CreateOption
 // createAcrossLostReply runs a sequential create under Retry whose first
 // attempt reaches the server but whose reply is lost (the proxy drops what
 // the server sends until the client gives the connection up); the partition
-// heals before the second attempt. It returns Retry's error, the path it
-// reported and the children of /jobs afterwards.
-func createAcrossLostReply(t *testing.T, opts ...kazoo.CreateOption) (err error, path string, children []string) {
+// heals before the second attempt. It returns the path Create reported,
+// the children of /jobs afterwards and Retry's error.
+func createAcrossLostReply(t *testing.T, opts ...kazoo.CreateOption) (path string, children []string, err error) {
 	t.Helper()
 	p, servers, direct := proxied(t)
 	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
@@ -47,7 +47,7 @@ func createAcrossLostReply(t *testing.T, opts ...kazoo.CreateOption) (err error,
 		t.Fatal(cerr)
 	}
 	t.Logf("%d attempts: %q, %v; children %q", attempts, path, err, children)
-	return err, path, children
+	return path, children, err
 }
 
 // Item 7: a protected sequential create (Curator's _c_<uuid>- prefix) that
@@ -57,7 +57,7 @@ func TestProtectedCreateAcrossLostReply(t *testing.T) {
 	if protectedCreate == nil {
 		t.Skip("needs kazoo.WithProtected from the engine branch")
 	}
-	err, path, children := createAcrossLostReply(t, protectedCreate())
+	path, children, err := createAcrossLostReply(t, protectedCreate())
 	if err != nil {
 		t.Fatalf("protected create under Retry: %v", err)
 	}
@@ -76,7 +76,7 @@ func TestProtectedCreateAcrossLostReply(t *testing.T) {
 // refuses to repeat what is not idempotent (or adapts), so a lost reply
 // leaves at most one node.
 func TestRetryNeverDuplicatesSequentialCreate(t *testing.T) {
-	err, _, children := createAcrossLostReply(t)
+	_, children, err := createAcrossLostReply(t)
 	n := 0
 	for _, c := range children {
 		if strings.HasPrefix(c, "job-") {
