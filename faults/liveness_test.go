@@ -20,7 +20,7 @@ import (
 // replies keep arriving, every call succeeds (the client holds callers
 // back rather than timing out its own backlog).
 func TestDeepPipelineNotMistakenForDeadServer(t *testing.T) {
-	n := size(100000, 300000)
+	n := size(100000, 200000)
 	pathLen := 10 // short paths: the backlog is in calls, as in the issue
 	servers, _ := chroot(t)
 	ctx := testCtx(t, 10*time.Minute)
