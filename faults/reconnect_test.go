@@ -79,18 +79,15 @@ func TestUnsolicitedAuthFailureIsNotTerminal(t *testing.T) {
 	defer sub.Stop()
 	timeout := time.After(20 * time.Second)
 	var seen []kazoo.State
-	for suspended := false; ; {
+	for {
 		select {
 		case s, ok := <-sub.C():
 			if !ok || s == kazoo.Closed {
 				t.Fatalf("states %v: the client closed on an auth failure it never asked for", append(seen, s))
 			}
 			seen = append(seen, s)
-			suspended = suspended || s == kazoo.Suspended
-			if suspended && s == kazoo.Connected {
-				if n := srv.accepted.Load(); n < 2 {
-					t.Fatalf("Connected again with %d connections", n)
-				}
+			// Connected on a second connection: the client carried on.
+			if s == kazoo.Connected && srv.accepted.Load() >= 2 {
 				return
 			}
 		case <-timeout:
