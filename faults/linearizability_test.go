@@ -193,10 +193,13 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 		ops     []casOp
 		applied atomic.Int64
 		wg      sync.WaitGroup
+		clients = make([]*kazoo.Client, workers)
+		lastErr = make([]atomic.Value, workers) // each worker's last error, for a stall's report
 	)
 	wctx, stop := context.WithCancel(ctx)
 	for w := range workers {
 		c := connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
+		clients[w] = c
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -204,6 +207,7 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 				octx, cancel := context.WithTimeout(wctx, 10*time.Second) // past the session timeout: a dead connection is the client's to notice (see defect B)
 				data, stat, err := c.Get(octx, "/reg")
 				if err != nil {
+					lastErr[w].Store(fmt.Sprintf("%v: Get: %v", time.Now().Format("15:04:05.000"), err))
 					cancel()
 					continue
 				}
@@ -220,6 +224,8 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 					applied.Add(1)
 				case errors.Is(err, kazoo.ErrBadVersion):
 					op.complete, op.outcome = time.Now(), casRefused
+				default:
+					lastErr[w].Store(fmt.Sprintf("%v: Set: %v", time.Now().Format("15:04:05.000"), err))
 				}
 				mu.Lock()
 				ops = append(ops, op)
@@ -235,7 +241,17 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 		deadline := time.Now().Add(60 * time.Second)
 		for applied.Load() < target {
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: no %d writes applied within 60s", what, k)
+				var report []string
+				for w, c := range clients {
+					report = append(report, fmt.Sprintf("worker %d: %v on %q, last error %v", w, c.State(), c.ConnectedServer(), lastErr[w].Load()))
+				}
+				for i, m := range cl.Members() {
+					mctx, cancel := context.WithTimeout(ctx, 2*time.Second) // a paused member does not answer
+					mode, err := m.Mode(mctx)
+					cancel()
+					report = append(report, fmt.Sprintf("member %d (%s, proxy %s): %q %v", i, m.Addr(), addrs[i], mode, err))
+				}
+				t.Fatalf("%s: no %d writes applied within 60s (%s):\n%s", what, k, time.Now().Format("15:04:05.000"), strings.Join(report, "\n"))
 			}
 			time.Sleep(10 * time.Millisecond) // polling a counter, with a deadline
 		}
