@@ -25,6 +25,8 @@
 //   - liveness_test.go: async calls return at once; a deep backlog of
 //     pipelined calls is not mistaken for a dead server; results complete
 //     in request order; what sessions cost.
+//   - randomops_test.go: random operations, one at a time and pipelined,
+//     across connection resets, agree with a model of the nodes.
 //   - linearizability_test.go: compare-and-set on one node stays
 //     linearizable and no acknowledged write is lost while an ensemble's
 //     leader is killed, members pause and clients are partitioned.
