@@ -305,7 +305,7 @@ func TestAbsurdFramesCheap(t *testing.T) {
 					return nil
 				})
 			})
-			c := connect(t, srv.Addr(), kazoo.WithSessionTimeout(4*time.Second))
+			c := connect(t, srv.Addr(), kazoo.WithSessionTimeout(2*time.Second))
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			var ms runtime.MemStats

@@ -27,7 +27,7 @@ func TestRandomOperationsAcrossResets(t *testing.T) {
 }
 
 func randomOperations(t *testing.T, batch int) {
-	ops := size(4000, 100000)
+	ops := size(2000, 100000)
 	const keys, resetEvery = 6, 250
 	p, servers, _ := proxied(t)
 	c := connect(t, servers, kazoo.WithSessionTimeout(10*time.Second))
