@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -190,5 +191,45 @@ func TestSessionCost(t *testing.T) {
 	}
 	for _, c := range clients {
 		c.Close()
+	}
+}
+
+// DESIGN.md: async results complete in request order, always; so calls made
+// from one goroutine while the client is disconnected reach the server in
+// the order made once it reconnects: successive Sets of one node apply in
+// that order.
+func TestAsyncOrderKeptWhileDisconnected(t *testing.T) {
+	const n = 50
+	p, servers, _ := proxied(t)
+	c := connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
+	ctx := testCtx(t, time.Minute)
+	st := watchStates(t, c)
+	st.wait(t, kazoo.Connected, 5*time.Second)
+	if _, _, err := c.Create(ctx, "/o", nil); err != nil {
+		t.Fatal(err)
+	}
+	p.Blackhole()
+	st.wait(t, kazoo.Suspended, 10*time.Second)
+	fs := make([]*kazoo.Future[kazoo.Stat], n)
+	for i := range fs {
+		fs[i] = c.SetAsync(ctx, "/o", []byte(strconv.Itoa(i)), kazoo.AnyVersion)
+	}
+	p.Heal()
+	var order []int32
+	for i, f := range fs {
+		st, err := f.Result()
+		if err != nil {
+			t.Fatalf("Set %d: %v", i, err)
+		}
+		order = append(order, st.Version)
+	}
+	for i, v := range order {
+		if v != int32(i+1) {
+			t.Errorf("the %d Sets made in order while disconnected were applied as versions %v", n, order)
+			break
+		}
+	}
+	if data, _, err := c.Get(ctx, "/o"); err != nil || string(data) != strconv.Itoa(n-1) {
+		t.Errorf("/o holds %q (%v), want the last Set's %d", data, err, n-1)
 	}
 }
