@@ -179,11 +179,8 @@ func TestListChildrenOverOneMiB(t *testing.T) {
 // Defect L: an async call whose request is too large is refused at once,
 // connected or not.
 func TestTooLargeAsyncRefusedAtOnce(t *testing.T) {
-	p, servers, _ := proxied(t)
+	p, c, st, _ := proxiedClient(t, 2*time.Second)
 	ctx := testCtx(t, time.Minute)
-	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
-	st := watchStates(t, c)
-	st.wait(t, kazoo.Connected, 5*time.Second)
 	data := make([]byte, 2<<20)
 	check := func(when string) {
 		t.Helper()

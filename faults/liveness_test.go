@@ -58,10 +58,7 @@ func TestDeepPipelineNotMistakenForDeadServer(t *testing.T) {
 // Item 4: async calls return at once, always: while disconnected, and
 // when the server's version is not known yet and the way to it is cut.
 func TestAsyncCallsReturnAtOnce(t *testing.T) {
-	p, servers, _ := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
-	st := watchStates(t, c)
-	st.wait(t, kazoo.Connected, 5*time.Second)
+	p, c, st, _ := proxiedClient(t, 2*time.Second)
 	v36 := !zktest.Shared(t).Version().Less(proto.Version{Major: 3, Minor: 6})
 	type started interface{ Done() <-chan struct{} }
 	calls := map[string]func(ctx context.Context) started{
@@ -200,11 +197,8 @@ func TestSessionCost(t *testing.T) {
 // that order.
 func TestAsyncOrderKeptWhileDisconnected(t *testing.T) {
 	const n = 50
-	p, servers, _ := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
+	p, c, st, _ := proxiedClient(t, 4*time.Second)
 	ctx := testCtx(t, time.Minute)
-	st := watchStates(t, c)
-	st.wait(t, kazoo.Connected, 5*time.Second)
 	if _, _, err := c.Create(ctx, "/o", nil); err != nil {
 		t.Fatal(err)
 	}

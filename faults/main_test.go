@@ -70,6 +70,19 @@ func proxied(t testing.TB) (p *zktest.Proxy, viaProxy, direct string) {
 	return p, p.Addr() + root, direct
 }
 
+// proxiedClient connects a client with the given session timeout through
+// a proxy to the shared server, in a fresh chroot, and waits until it is
+// Connected. It returns the proxy, the client, its states (from Connected
+// on) and a connection string for the same chroot without the proxy.
+func proxiedClient(t testing.TB, timeout time.Duration) (*zktest.Proxy, *kazoo.Client, *states, string) {
+	t.Helper()
+	p, servers, direct := proxied(t)
+	c := connect(t, servers, kazoo.WithSessionTimeout(timeout))
+	st := watchStates(t, c)
+	st.wait(t, kazoo.Connected, 5*time.Second)
+	return p, c, st, direct
+}
+
 // states records every state a client goes through, with when it was
 // delivered, so that tests wait for one without missing it.
 type states struct {

@@ -16,11 +16,8 @@ import (
 // and never runs in the next session (an ephemeral node or a lock taken
 // there would belong to a session its caller never knew).
 func TestCallOfLostSessionFailsExpired(t *testing.T) {
-	p, servers, _ := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
+	p, c, st, direct := proxiedClient(t, 2*time.Second)
 	ctx := testCtx(t, 2*time.Minute)
-	st := watchStates(t, c)
-	st.wait(t, kazoo.Connected, 5*time.Second)
 	for _, n := range []string{"/set", "/delete"} {
 		if _, _, err := c.Create(ctx, n, []byte("v0")); err != nil {
 			t.Fatal(err)
@@ -125,7 +122,7 @@ func TestCallOfLostSessionFailsExpired(t *testing.T) {
 	}
 
 	// Nothing of those calls reached the server.
-	check := connect(t, servers)
+	check := connect(t, direct)
 	for _, n := range []string{"/create", "/ephemeral", "/async", "/async-ephemeral", "/txn"} {
 		if ok, _, err := check.Exists(ctx, n); err != nil || ok {
 			t.Errorf("%s exists (%v, %v): a call of the lost session ran in the next one", n, ok, err)
@@ -151,11 +148,8 @@ func TestCallOfLostSessionFailsExpired(t *testing.T) {
 // (Lost), however many calls with short contexts keep coming: a
 // partitioned process must learn it lost its ephemeral nodes.
 func TestDeadConnectionNoticedDespiteShortContexts(t *testing.T) {
-	p, servers, _ := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(3*time.Second))
+	p, c, st, _ := proxiedClient(t, 3*time.Second)
 	ctx := testCtx(t, time.Minute)
-	st := watchStates(t, c)
-	st.wait(t, kazoo.Connected, 5*time.Second)
 	if _, _, err := c.Create(ctx, "/b", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -75,12 +75,9 @@ func TestPersistentWatchMarksReconnect(t *testing.T) {
 	zktest.RequireOp(t, zktest.Shared(t), proto.OpAddWatch)
 	for _, recursive := range []bool{false, true} {
 		t.Run(fmt.Sprintf("recursive=%v", recursive), func(t *testing.T) {
-			p, servers, direct := proxied(t)
-			c := connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
+			p, c, st, direct := proxiedClient(t, 4*time.Second)
 			w := connect(t, direct)
 			ctx := testCtx(t, time.Minute)
-			st := watchStates(t, c)
-			st.wait(t, kazoo.Connected, 5*time.Second)
 			node := "/d"
 			if _, _, err := w.Create(ctx, "/d", nil); err != nil {
 				t.Fatal(err)
@@ -338,12 +335,9 @@ func TestWatcherCloseRemovesServerWatch(t *testing.T) {
 // so that the next reconnect does not register it again.
 func TestRemoveWatchesEndsWatcher(t *testing.T) {
 	zktest.RequireOp(t, zktest.Shared(t), proto.OpAddWatch)
-	p, servers, _ := proxied(t)
-	root := servers[strings.Index(servers, "/"):]
-	c := connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
+	p, c, st, direct := proxiedClient(t, 4*time.Second)
+	root := direct[strings.Index(direct, "/"):]
 	ctx := testCtx(t, time.Minute)
-	st := watchStates(t, c)
-	st.wait(t, kazoo.Connected, 5*time.Second)
 	watcher, err := c.AddWatch(ctx, "/r", false)
 	if err != nil {
 		t.Fatal(err)
@@ -444,12 +438,9 @@ func chanDone[T any](ch <-chan T) <-chan struct{} {
 // fires them on re-registration) and after.
 func TestOneShotWatchesSurviveReset(t *testing.T) {
 	n := size(2000, 100000)
-	p, servers, direct := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(10*time.Second))
+	p, c, st, direct := proxiedClient(t, 10*time.Second)
 	w := connect(t, direct)
 	ctx := testCtx(t, 10*time.Minute)
-	st := watchStates(t, c)
-	st.wait(t, kazoo.Connected, 5*time.Second)
 	if _, _, err := w.Create(ctx, "/o", nil); err != nil {
 		t.Fatal(err)
 	}
