@@ -28,7 +28,7 @@ func TestRandomOperationsAcrossResets(t *testing.T) {
 
 func randomOperations(t *testing.T, batch int) {
 	ops := size(2000, 100000)
-	const keys, resetEvery = 6, 250
+	keys, resetEvery := 6, size(250, 1000)
 	p, servers, _ := proxied(t)
 	c := connect(t, servers, kazoo.WithSessionTimeout(10*time.Second))
 	ctx := testCtx(t, 30*time.Minute)
