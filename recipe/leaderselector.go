@@ -37,7 +37,8 @@ func (s *LeaderSelector) Run(ctx context.Context, fn func(ctx context.Context) e
 		}
 		if err != nil {
 			s.e.lock.k.o.log.Warn("recipe: leader selector: leadership ended", "path", s.e.lock.k.dir, "err", err)
-			if !pause(ctx, new(minDelay)) {
+			delay := minDelay
+			if !pause(ctx, &delay) {
 				return ctx.Err()
 			}
 		}
