@@ -343,6 +343,8 @@ func (k *call) decode(body []byte) error {
 		for i, p := range k.children {
 			k.children[i] = k.c.stripRoot(p)
 		}
+	case proto.OpSASL:
+		k.rdata = append([]byte{}, d.Buffer()...)
 	case proto.OpWhoAmI:
 		var r proto.WhoAmIResponse
 		r.Decode(&d)

@@ -17,6 +17,7 @@ type options struct {
 	sessionTimeout time.Duration
 	logger         *slog.Logger
 	auths          []authInfo
+	sasl           SASLMechanism
 	readOnly       bool
 	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
 	tls            *tls.Config

@@ -44,6 +44,10 @@ func (c *Client) run() {
 		case errors.Is(err, conn.ErrSessionExpired):
 			c.sessionLost("the server reported the session expired")
 			continue
+		case errors.Is(err, ErrAuthFailed):
+			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr, "err", err)
+			c.terminate(err)
+			return
 		case err != nil:
 			failures++
 			c.log.Debug("kazoo: connection attempt failed", "server", addr, "err", err)
@@ -134,6 +138,12 @@ func (c *Client) dial(addr string) (*conn.Conn, error) {
 		Logger:    c.log,
 		Takeover:  c.takeover,
 	})
+	if err == nil && c.opts.sasl != nil {
+		if err = c.saslAuthenticate(ctx, cn); err != nil {
+			cn.Close()
+			cn = nil
+		}
+	}
 	return cn, err
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"time"
 
 	"github.com/kazoo-go/kazoo/proto"
@@ -43,8 +42,7 @@ func expireSessionRaw(ctx context.Context, addr string, id int64, passwd []byte)
 
 // closeSessionOnce tries once; done reports that the session is gone.
 func closeSessionOnce(ctx context.Context, addr string, id int64, passwd []byte) (done bool, err error) {
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := dialServer(ctx, addr)
 	if err != nil {
 		return false, err
 	}

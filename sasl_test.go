@@ -1,0 +1,99 @@
+package kazoo_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
+	"github.com/kazoo-go/kazoo/zktest"
+)
+
+// hasIdentity reports whether WhoAmI lists scheme:user (servers before 3.7
+// lack WhoAmI: then true, and the ACL checks carry the test).
+func hasIdentity(t testing.TB, c *kazoo.Client, srv *zktest.Server, scheme, user string) bool {
+	t.Helper()
+	if srv.Version().Less(proto.Version{Major: 3, Minor: 7}) {
+		return true
+	}
+	who, err := c.WhoAmI(testCtx(t))
+	if err != nil {
+		t.Fatalf("WhoAmI: %v", err)
+	}
+	return slices.ContainsFunc(who, func(ci kazoo.ClientInfo) bool { return ci.AuthScheme == scheme && ci.User == user })
+}
+
+// TestSASLDigest authenticates with DIGEST-MD5 against a server whose JAAS
+// file zktest wrote, and checks the identity in ACLs and WhoAmI, that it is
+// replayed on every new connection and in a new session, and that wrong
+// credentials end the client at once with a clear error.
+func TestSASLDigest(t *testing.T) {
+	srv := zktest.StartServer(t, zktest.WithSASLUser("alice", "alice-secret"), zktest.WithSASLUser("bob", "bob-secret"))
+	ctx := testCtx(t)
+	proxy := zktest.NewProxy(t, srv.Addr())
+	alice := connectTo(t, proxy.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+	if !hasIdentity(t, alice, srv, "sasl", "alice") {
+		t.Fatal("WhoAmI does not list sasl:alice")
+	}
+	if _, _, err := alice.Create(ctx, "/alice", []byte("hers"), kazoo.WithACL(kazoo.SASLACL(kazoo.PermAll, "alice"))); err != nil {
+		t.Fatal(err)
+	}
+	check := func(c *kazoo.Client, allowed bool) {
+		t.Helper()
+		_, _, err := c.Get(ctx, "/alice")
+		if allowed && err != nil || !allowed && !errors.Is(err, kazoo.ErrNoAuth) {
+			t.Fatalf("Get /alice: %v (allowed %v)", err, allowed)
+		}
+	}
+	check(alice, true)
+	check(connectTo(t, srv.Addr()), false)
+	check(connectTo(t, srv.Addr(), kazoo.WithSASLDigest("bob", "bob-secret")), false)
+
+	t.Run("replayed after reconnect", func(t *testing.T) {
+		sub := alice.SubscribeStates()
+		defer sub.Stop()
+		id := alice.SessionID()
+		proxy.ResetAll()
+		waitState(t, sub, kazoo.Suspended, 10*time.Second)
+		waitState(t, sub, kazoo.Connected, 10*time.Second)
+		if alice.SessionID() != id {
+			t.Fatalf("session changed: %x -> %x", id, alice.SessionID())
+		}
+		check(alice, true)
+	})
+	t.Run("replayed in a new session", func(t *testing.T) {
+		id := alice.SessionID()
+		if err := zktest.ExpireSession(ctx, alice); err != nil {
+			t.Fatal(err)
+		}
+		if err := alice.Sync(ctx, "/"); err != nil { // waits for the new session
+			t.Fatal(err)
+		}
+		if alice.SessionID() == id {
+			t.Fatal("still the old session")
+		}
+		check(alice, true)
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		start := time.Now()
+		short, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		_, err := kazoo.Connect(short, srv.Addr(), kazoo.WithSASLDigest("alice", "not-her-password"))
+		if !errors.Is(err, kazoo.ErrAuthFailed) {
+			t.Fatalf("Connect = %v, want ErrAuthFailed", err)
+		}
+		if short.Err() != nil {
+			t.Fatalf("Connect waited for its deadline (%v) instead of failing at once: %v", time.Since(start), err)
+		}
+		t.Logf("wrong password: %v", err)
+	})
+	t.Run("unknown user", func(t *testing.T) {
+		_, err := kazoo.Connect(ctx, srv.Addr(), kazoo.WithSASLDigest("mallory", "x"))
+		if !errors.Is(err, kazoo.ErrAuthFailed) {
+			t.Fatalf("Connect = %v, want ErrAuthFailed", err)
+		}
+	})
+}
