@@ -48,6 +48,14 @@ type Client struct {
 	cancel    context.CancelFunc
 	loopDone  chan struct{}
 	kick      chan string // a read-write server found while ReadOnly
+
+	lastFailure atomic.Pointer[attemptError] // the last failed connection attempt, for Connect's error
+}
+
+// attemptError is why a connection attempt failed.
+type attemptError struct {
+	addr string
+	err  error
 }
 
 // Connect parses servers ("h1:2181,h2,[::1]:2182/chroot"), starts the
@@ -104,7 +112,13 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 			}
 		case <-ctx.Done():
 			c.Close()
-			return nil, &Error{Op: "connect", Err: ctx.Err()}
+			err := ctx.Err()
+			if a := c.lastFailure.Load(); a != nil {
+				// Say why no server would do: a refused certificate
+				// or port says more than the deadline.
+				err = fmt.Errorf("%w (last attempt, %s: %v)", err, a.addr, a.err)
+			}
+			return nil, &Error{Op: "connect", Err: err}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +97,50 @@ func TestSASLDigest(t *testing.T) {
 			t.Fatalf("Connect = %v, want ErrAuthFailed", err)
 		}
 	})
+}
+
+// TestSASLMismatch: a server that requires SASL and a client without it,
+// and a client with SASL and a server without it: a clear error, no hang.
+func TestSASLMismatch(t *testing.T) {
+	ctx := testCtx(t)
+	t.Run("server requires it", func(t *testing.T) {
+		srv := zktest.StartServer(t, zktest.WithSASLUser("alice", "alice-secret"), zktest.WithSASLRequired())
+		if srv.Version().Less(proto.Version{Major: 3, Minor: 6}) {
+			t.Skipf("zktest: ZooKeeper %s cannot require SASL (3.6+)", srv.Version())
+		}
+		c := connectTo(t, srv.Addr()) // the handshake needs no SASL
+		_, _, err := c.Get(ctx, "/")
+		if !errors.Is(err, kazoo.ErrSessionClosedRequireSASL) {
+			t.Fatalf("Get without SASL = %v, want ErrSessionClosedRequireSASL", err)
+		}
+		waitClosed(t, c)
+		if _, _, err := c.Get(ctx, "/"); !errors.Is(err, kazoo.ErrAuthFailed) {
+			t.Fatalf("Get after = %v, want ErrAuthFailed", err)
+		}
+		// With SASL the same server serves.
+		ok := connectTo(t, srv.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+		if _, _, err := ok.Get(ctx, "/"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("server lacks it", func(t *testing.T) {
+		short, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		c, err := kazoo.Connect(short, zktest.Shared(t).Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+		if err == nil {
+			c.Close()
+			t.Fatal("connected with SASL to a server without SASL")
+		}
+		if short.Err() != nil || !errors.Is(err, kazoo.ErrSASL) || !strings.Contains(err.Error(), "no SASL configured") {
+			t.Fatalf("Connect = %v, want ErrSASL saying the server has no SASL", err)
+		}
+	})
+}
+
+// waitClosed waits until c's state is Closed.
+func waitClosed(t testing.TB, c *kazoo.Client) {
+	t.Helper()
+	sub := c.SubscribeStates()
+	defer sub.Stop()
+	waitState(t, sub, kazoo.Closed, 10*time.Second)
 }

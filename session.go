@@ -3,6 +3,7 @@ package kazoo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -51,6 +52,7 @@ func (c *Client) run() {
 		case err != nil:
 			failures++
 			c.log.Debug("kazoo: connection attempt failed", "server", addr, "err", err)
+			c.lastFailure.Store(&attemptError{addr, err})
 			continue
 		}
 		failures, backoff = 0, c.opts.backoffMin
@@ -59,8 +61,12 @@ func (c *Client) run() {
 		preferred = rw
 		c.disconnected(cn)
 		if errors.Is(cause, conn.ErrAuthFailed) {
-			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr)
-			c.terminate(ErrAuthFailed)
+			err := ErrAuthFailed
+			if errors.Is(cause, conn.ErrSASLRequired) {
+				err = fmt.Errorf("the server requires SASL authentication (see WithSASL): %w (%w)", ErrAuthFailed, ErrSessionClosedRequireSASL)
+			}
+			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr, "err", err)
+			c.terminate(err)
 			return
 		}
 		if c.closing.Load() {

@@ -95,6 +95,9 @@ func NewProxy(t testing.TB, target string) *Proxy {
 		t.Fatalf("zktest: proxy: %v", err)
 	}
 	p := &Proxy{target: target, ln: ln, changed: make(chan struct{}), links: map[*link]struct{}{}}
+	if cfg, ok := tlsServers.Load(target); ok {
+		tlsServers.Store(p.Addr(), cfg) // zktest's own connections through it use TLS too
+	}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() { p.Close() })
@@ -183,6 +186,7 @@ func (p *Proxy) Close() error {
 		p.ln.Close()
 		p.ResetAll()
 		p.wg.Wait()
+		tlsServers.Delete(p.Addr())
 	})
 	return nil
 }

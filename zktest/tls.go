@@ -92,7 +92,7 @@ func (s *Server) setUpTLS() error {
 	if err != nil {
 		return err
 	}
-	s.harnessTLS = &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{harness}, MinVersion: tls.VersionTLS12}
+	s.harnessTLS = &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{harness}, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	return nil
 }
 

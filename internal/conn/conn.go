@@ -589,3 +589,7 @@ func (c *Conn) writeLoop() {
 // ErrAuthFailed is the cause when the server rejected an auth packet; the
 // server closes the connection after it.
 var ErrAuthFailed = errors.New("authentication failed")
+
+// ErrSASLRequired is the cause when the server refused a request because
+// the connection has not authenticated with SASL; it matches ErrAuthFailed.
+var ErrSASLRequired = fmt.Errorf("the server requires SASL authentication: %w", ErrAuthFailed)

@@ -23,6 +23,10 @@ const (
 // protocol; the exchange cannot continue.
 var ErrMalformed = errors.New("malformed SASL challenge")
 
+// ErrNoChallenge is returned when the server answers the first token with
+// nothing, as ZooKeeper does when it has no SASL login configured.
+var ErrNoChallenge = errors.New("the server sent no DIGEST-MD5 challenge: it has no SASL configured (no JAAS Server section)")
+
 // ErrServerNotAuthenticated is returned when the server's final token does
 // not prove that it knows the password: it is not the server the client
 // has credentials for.
@@ -57,6 +61,9 @@ func (d *Digest) Next(challenge []byte) (response []byte, done bool, err error) 
 	d.step++
 	switch d.step {
 	case 1:
+		if len(challenge) == 0 {
+			return nil, false, ErrNoChallenge
+		}
 		resp, err := d.respond(challenge)
 		return resp, false, err
 	case 2:

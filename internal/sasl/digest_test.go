@@ -82,6 +82,13 @@ func TestDigestRejects(t *testing.T) {
 	}
 }
 
+func TestDigestNoChallenge(t *testing.T) {
+	d := NewDigest("u", "p", rand.Reader)
+	if _, _, err := d.Next(nil); !errors.Is(err, ErrNoChallenge) {
+		t.Fatalf("err = %v, want ErrNoChallenge", err)
+	}
+}
+
 func TestDigestWrongRspauth(t *testing.T) {
 	d := NewDigest("u", "p", rand.Reader)
 	if _, _, err := d.Next([]byte(`nonce="n",algorithm=md5-sess`)); err != nil {

@@ -1,0 +1,115 @@
+package kazoo_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
+	"github.com/kazoo-go/kazoo/zktest"
+)
+
+// startTLSServer starts a server whose only client port is TLS, with
+// certificates from ca, requiring client certificates (x509 identities).
+func startTLSServer(t *testing.T, ca *zktest.CA) *zktest.Server {
+	t.Helper()
+	sh := zktest.Shared(t)
+	if sh.Version().Less(proto.Version{Major: 3, Minor: 6}) {
+		t.Skipf("zktest: ZooKeeper %s cannot read PEM key stores (3.6+)", sh.Version())
+	}
+	if !hasNetty(sh.Installation().Classpath) {
+		t.Skipf("zktest: this ZooKeeper installation (%s) has no Netty jars for a secure client port", sh.Installation().Source)
+	}
+	return zktest.StartServer(t, zktest.WithTLSOnly(ca), zktest.WithStartTimeout(15*time.Second))
+}
+
+// TestX509 connects with client certificates to a TLS-only server, and
+// checks the x509 identity in WhoAmI and ACLs, across a reconnect and a new
+// session (zktest expires it over TLS too).
+func TestX509(t *testing.T) {
+	ca := zktest.NewCA(t)
+	srv := startTLSServer(t, ca)
+	ctx := testCtx(t)
+	if out, err := srv.FourLetter(ctx, "ruok"); err != nil || out != "imok" {
+		t.Fatalf("ruok over TLS = %q, %v", out, err)
+	}
+	aliceTLS := ca.ClientConfig(t, "alice")
+	aliceID := kazoo.X509ID(aliceTLS.Certificates[0].Leaf)
+	if aliceID != "CN=alice,O=kazoo-go zktest" {
+		t.Fatalf("X509ID = %q", aliceID)
+	}
+	proxy := zktest.NewProxy(t, srv.Addr())
+	alice := connectTo(t, proxy.Addr(), kazoo.WithTLS(aliceTLS))
+	if !hasIdentity(t, alice, srv, "x509", aliceID) {
+		t.Fatalf("WhoAmI does not list x509:%s", aliceID)
+	}
+	if _, _, err := alice.Create(ctx, "/alice", []byte("hers"), kazoo.WithACL(kazoo.X509ACL(kazoo.PermAll, aliceID))); err != nil {
+		t.Fatal(err)
+	}
+	check := func(c *kazoo.Client, allowed bool) {
+		t.Helper()
+		_, _, err := c.Get(ctx, "/alice")
+		if allowed && err != nil || !allowed && !errors.Is(err, kazoo.ErrNoAuth) {
+			t.Fatalf("Get /alice: %v (allowed %v)", err, allowed)
+		}
+	}
+	check(alice, true)
+	check(connectTo(t, srv.Addr(), kazoo.WithTLS(ca.ClientConfig(t, "bob"))), false)
+
+	sub := alice.SubscribeStates()
+	defer sub.Stop()
+	proxy.ResetAll()
+	waitState(t, sub, kazoo.Suspended, 10*time.Second)
+	waitState(t, sub, kazoo.Connected, 10*time.Second)
+	check(alice, true)
+
+	id := alice.SessionID()
+	if err := zktest.ExpireSession(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.Sync(ctx, "/"); err != nil {
+		t.Fatal(err)
+	}
+	if alice.SessionID() == id {
+		t.Fatal("still the old session")
+	}
+	check(alice, true)
+}
+
+// TestTLSRefused: an untrusted CA, a certificate for another host, no
+// client certificate: Connect fails, saying why, at its deadline.
+func TestTLSRefused(t *testing.T) {
+	ca := zktest.NewCA(t)
+	srv := startTLSServer(t, ca)
+	other := zktest.NewCA(t)
+	for _, tc := range []struct {
+		name string
+		cfg  *tls.Config
+		why  string
+	}{
+		{"untrusted CA", other.ClientConfig(t, "alice"), "unknown authority"},
+		{"another host", withServerName(ca.ClientConfig(t, "alice"), "zk.example.com"), "not zk.example.com"},
+		{"no client certificate", ca.ClientConfig(t, ""), "certificate"},
+		{"client certificate from another CA", withRoots(other.ClientConfig(t, "alice"), ca), "certificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(testCtx(t), 3*time.Second)
+			defer cancel()
+			c, err := kazoo.Connect(ctx, srv.Addr(), kazoo.WithTLS(tc.cfg))
+			if err == nil {
+				c.Close()
+				t.Fatal("connected")
+			}
+			if !strings.Contains(err.Error(), tc.why) {
+				t.Fatalf("Connect = %v, want it to say %q", err, tc.why)
+			}
+		})
+	}
+}
+
+func withServerName(cfg *tls.Config, name string) *tls.Config { cfg.ServerName = name; return cfg }
+func withRoots(cfg *tls.Config, ca *zktest.CA) *tls.Config     { cfg.RootCAs = ca.Pool(); return cfg }
