@@ -42,40 +42,17 @@ func TestSASLDigest(t *testing.T) {
 	if _, _, err := alice.Create(ctx, "/alice", []byte("hers"), kazoo.WithACL(kazoo.SASLACL(kazoo.PermAll, "alice"))); err != nil {
 		t.Fatal(err)
 	}
-	check := func(c *kazoo.Client, allowed bool) {
-		t.Helper()
-		_, _, err := c.Get(ctx, "/alice")
-		if allowed && err != nil || !allowed && !errors.Is(err, kazoo.ErrNoAuth) {
-			t.Fatalf("Get /alice: %v (allowed %v)", err, allowed)
-		}
-	}
+	check := func(c *kazoo.Client, allowed bool) { t.Helper(); checkAccess(t, c, "/alice", allowed) }
 	check(alice, true)
 	check(connectTo(t, srv.Addr()), false)
 	check(connectTo(t, srv.Addr(), kazoo.WithSASLDigest("bob", "bob-secret")), false)
 
 	t.Run("replayed after reconnect", func(t *testing.T) {
-		sub := alice.SubscribeStates()
-		defer sub.Stop()
-		id := alice.SessionID()
-		proxy.ResetAll()
-		waitState(t, sub, kazoo.Suspended, 10*time.Second)
-		waitState(t, sub, kazoo.Connected, 10*time.Second)
-		if alice.SessionID() != id {
-			t.Fatalf("session changed: %x -> %x", id, alice.SessionID())
-		}
+		reconnect(t, alice, proxy)
 		check(alice, true)
 	})
 	t.Run("replayed in a new session", func(t *testing.T) {
-		id := alice.SessionID()
-		if err := zktest.ExpireSession(ctx, alice); err != nil {
-			t.Fatal(err)
-		}
-		if err := alice.Sync(ctx, "/"); err != nil { // waits for the new session
-			t.Fatal(err)
-		}
-		if alice.SessionID() == id {
-			t.Fatal("still the old session")
-		}
+		newSession(t, alice)
 		check(alice, true)
 	})
 	t.Run("wrong password", func(t *testing.T) {
@@ -143,4 +120,45 @@ func waitClosed(t testing.TB, c *kazoo.Client) {
 	sub := c.SubscribeStates()
 	defer sub.Stop()
 	waitState(t, sub, kazoo.Closed, 10*time.Second)
+}
+
+// checkAccess checks that c may read path, or that the server refuses it
+// with NoAuth.
+func checkAccess(t testing.TB, c *kazoo.Client, path string, allowed bool) {
+	t.Helper()
+	_, _, err := c.Get(testCtx(t), path)
+	if allowed && err != nil || !allowed && !errors.Is(err, kazoo.ErrNoAuth) {
+		t.Fatalf("Get %s: %v (allowed %v)", path, err, allowed)
+	}
+}
+
+// reconnect drops c's connections through proxy and waits until c is
+// connected again, in the same session.
+func reconnect(t testing.TB, c *kazoo.Client, proxy *zktest.Proxy) {
+	t.Helper()
+	sub := c.SubscribeStates()
+	defer sub.Stop()
+	id := c.SessionID()
+	proxy.ResetAll()
+	waitState(t, sub, kazoo.Suspended, 10*time.Second)
+	waitState(t, sub, kazoo.Connected, 10*time.Second)
+	if c.SessionID() != id {
+		t.Fatalf("session changed: %x -> %x", id, c.SessionID())
+	}
+}
+
+// newSession expires c's session and waits until c has a new one.
+func newSession(t testing.TB, c *kazoo.Client) {
+	t.Helper()
+	ctx := testCtx(t)
+	id := c.SessionID()
+	if err := zktest.ExpireSession(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Sync(ctx, "/"); err != nil { // waits for the new session
+		t.Fatal(err)
+	}
+	if c.SessionID() == id {
+		t.Fatal("still the old session")
+	}
 }

@@ -3,7 +3,6 @@ package kazoo_test
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -50,33 +49,13 @@ func TestX509(t *testing.T) {
 	if _, _, err := alice.Create(ctx, "/alice", []byte("hers"), kazoo.WithACL(kazoo.X509ACL(kazoo.PermAll, aliceID))); err != nil {
 		t.Fatal(err)
 	}
-	check := func(c *kazoo.Client, allowed bool) {
-		t.Helper()
-		_, _, err := c.Get(ctx, "/alice")
-		if allowed && err != nil || !allowed && !errors.Is(err, kazoo.ErrNoAuth) {
-			t.Fatalf("Get /alice: %v (allowed %v)", err, allowed)
-		}
-	}
+	check := func(c *kazoo.Client, allowed bool) { t.Helper(); checkAccess(t, c, "/alice", allowed) }
 	check(alice, true)
 	check(connectTo(t, srv.Addr(), kazoo.WithTLS(ca.ClientConfig(t, "bob"))), false)
 
-	sub := alice.SubscribeStates()
-	defer sub.Stop()
-	proxy.ResetAll()
-	waitState(t, sub, kazoo.Suspended, 10*time.Second)
-	waitState(t, sub, kazoo.Connected, 10*time.Second)
+	reconnect(t, alice, proxy)
 	check(alice, true)
-
-	id := alice.SessionID()
-	if err := zktest.ExpireSession(ctx, alice); err != nil {
-		t.Fatal(err)
-	}
-	if err := alice.Sync(ctx, "/"); err != nil {
-		t.Fatal(err)
-	}
-	if alice.SessionID() == id {
-		t.Fatal("still the old session")
-	}
+	newSession(t, alice) // zktest expires it over TLS
 	check(alice, true)
 }
 
@@ -112,4 +91,4 @@ func TestTLSRefused(t *testing.T) {
 }
 
 func withServerName(cfg *tls.Config, name string) *tls.Config { cfg.ServerName = name; return cfg }
-func withRoots(cfg *tls.Config, ca *zktest.CA) *tls.Config     { cfg.RootCAs = ca.Pool(); return cfg }
+func withRoots(cfg *tls.Config, ca *zktest.CA) *tls.Config    { cfg.RootCAs = ca.Pool(); return cfg }
