@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/internal/sasl"
@@ -75,16 +74,13 @@ func (e digestExchange) Next(_ context.Context, challenge []byte) ([]byte, bool,
 }
 
 // saslAuthenticate runs the configured SASL exchange on cn, a connection
-// that has just completed its handshake and carries no other request yet.
+// that has just completed its handshake and carries no other request yet;
+// host is the server's name as the connection string gave it.
 // The session loop calls it from dial, so that a connection becomes live
 // only once authenticated. An error matching ErrAuthFailed is terminal;
 // others (the connection dropped) are not.
-func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn) error {
+func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host string) error {
 	mech := c.opts.sasl
-	host, _, err := net.SplitHostPort(cn.Addr())
-	if err != nil {
-		host = cn.Addr()
-	}
 	fail := func(err error) error {
 		return fmt.Errorf("SASL %s with %s: %w", mech.Name(), cn.Addr(), err)
 	}

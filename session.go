@@ -145,7 +145,7 @@ func (c *Client) dial(addr string) (*conn.Conn, error) {
 		Takeover:  c.takeover,
 	})
 	if err == nil && c.opts.sasl != nil {
-		if err = c.saslAuthenticate(ctx, cn); err != nil {
+		if err = c.saslAuthenticate(ctx, cn, c.hosts.Host(addr)); err != nil {
 			cn.Close()
 			cn = nil
 		}

@@ -96,6 +96,7 @@ type List struct {
 	resolver Resolver
 	pass     []string // the current pass, resolved and shuffled
 	next     int
+	origin   map[string]string // resolved address -> the configured host name
 }
 
 // New returns a List over hosts (as returned by Parse).
@@ -138,6 +139,7 @@ func (l *List) Next(ctx context.Context) (addr string, newPass bool, err error) 
 func (l *List) resolve(ctx context.Context) error {
 	var pass []string
 	var lastErr error
+	origin := map[string]string{}
 	for _, hp := range l.hosts {
 		host, port, _ := net.SplitHostPort(hp)
 		if net.ParseIP(host) != nil {
@@ -150,13 +152,29 @@ func (l *List) resolve(ctx context.Context) error {
 			continue
 		}
 		for _, ip := range ips {
-			pass = append(pass, net.JoinHostPort(ip, port))
+			a := net.JoinHostPort(ip, port)
+			pass = append(pass, a)
+			origin[a] = host
 		}
 	}
 	if len(pass) == 0 {
 		return fmt.Errorf("no server address resolves: %w", lastErr)
 	}
 	rand.Shuffle(len(pass), func(i, j int) { pass[i], pass[j] = pass[j], pass[i] })
-	l.pass, l.next = pass, 0
+	l.pass, l.next, l.origin = pass, 0, origin
 	return nil
+}
+
+// Host returns the host name addr (from Next) was resolved from, as the
+// connection string gave it, or addr's own host when it was an IP address:
+// the name a server's identity is checked against (TLS, Kerberos).
+func (l *List) Host(addr string) string {
+	if h, ok := l.origin[addr]; ok {
+		return h
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
 }

@@ -77,3 +77,18 @@ func TestListResolvesEachPass(t *testing.T) {
 		t.Error("Next with nothing resolvable succeeded")
 	}
 }
+
+func TestHostNamesResolvedAddress(t *testing.T) {
+	l := New([]string{"zk.example:2181", "10.0.0.9:2182"}, fakeResolver{"zk.example": {"10.0.0.1"}})
+	seen := map[string]string{}
+	for range 2 {
+		a, _, err := l.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[a] = l.Host(a)
+	}
+	if seen["10.0.0.1:2181"] != "zk.example" || seen["10.0.0.9:2182"] != "10.0.0.9" {
+		t.Fatalf("Host = %v", seen)
+	}
+}
