@@ -172,7 +172,6 @@ func (k *KDC) krb5Conf() string {
   rdns = false
   udp_preference_limit = 1
   ticket_lifetime = 10m
-  renew_lifetime = 20m
   default_tkt_enctypes = %[3]s
   default_tgs_enctypes = %[3]s
   permitted_enctypes = %[3]s
@@ -256,15 +255,22 @@ func (k *KDC) Keytab(principal string) (string, error) {
 }
 
 // Kinit gets a ticket-granting ticket for principal from its keytab into
-// the credential cache at ccache (a file path), valid for lifetime (the
-// KDC grants at most 10 minutes), with MIT's kinit (Debian's krb5-user).
-func (k *KDC) Kinit(principal, ccache string, lifetime time.Duration) error {
+// the credential cache at ccache (a file path) with MIT's kinit (Debian's
+// krb5-user), valid for lifetime (the KDC grants at most 10 minutes) and
+// renewable for renewable (0: not renewable; at most 20 minutes).
+func (k *KDC) Kinit(principal, ccache string, lifetime, renewable time.Duration) error {
 	keytab, err := k.Keytab(principal)
 	if err != nil {
 		return err
 	}
-	return k.run("kinit", "-l", strconv.Itoa(int(lifetime.Seconds()))+"s", "-k", "-t", keytab, "-c", "FILE:"+ccache, principal+"@"+k.realm)
+	args := []string{"-l", seconds(lifetime), "-k", "-t", keytab, "-c", "FILE:" + ccache}
+	if renewable > 0 {
+		args = append(args, "-r", seconds(renewable))
+	}
+	return k.run("kinit", append(args, principal+"@"+k.realm)...)
 }
+
+func seconds(d time.Duration) string { return strconv.Itoa(int(d.Seconds())) + "s" }
 
 // WithKerberos makes the server authenticate clients with SASL GSSAPI
 // against kdc, as ServerPrincipal (its keytab made by the KDC), and turns
