@@ -3,6 +3,7 @@ package kazoo_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,14 +17,23 @@ import (
 // certificates from ca, requiring client certificates (x509 identities).
 func startTLSServer(t *testing.T, ca *zktest.CA) *zktest.Server {
 	t.Helper()
+	if why := tlsUnsupported(t); why != "" {
+		t.Skip(why)
+	}
+	return zktest.StartServer(t, zktest.WithTLSOnly(ca))
+}
+
+// tlsUnsupported says why this installation cannot serve zktest's TLS, or
+// returns "".
+func tlsUnsupported(t *testing.T) string {
 	sh := zktest.Shared(t)
 	if sh.Version().Less(proto.Version{Major: 3, Minor: 6}) {
-		t.Skipf("zktest: ZooKeeper %s cannot read PEM key stores (3.6+)", sh.Version())
+		return fmt.Sprintf("zktest: ZooKeeper %s cannot read PEM key stores (3.6+)", sh.Version())
 	}
 	if !hasNetty(sh.Installation().Classpath) {
-		t.Skipf("zktest: this ZooKeeper installation (%s) has no Netty jars for a secure client port", sh.Installation().Source)
+		return fmt.Sprintf("zktest: this ZooKeeper installation (%s) has no Netty jars for a secure client port", sh.Installation().Source)
 	}
-	return zktest.StartServer(t, zktest.WithTLSOnly(ca), zktest.WithStartTimeout(15*time.Second))
+	return ""
 }
 
 // TestX509 connects with client certificates to a TLS-only server, and

@@ -1,14 +1,23 @@
 package gssapi_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jcmturner/gokrb5/v8/credentials"
+	"github.com/jcmturner/gokrb5/v8/keytab"
 
 	"go.uber.org/goleak"
 
@@ -197,3 +206,67 @@ func TestKerberosRefused(t *testing.T) {
 	kdc.Stop()
 	connectFails(t, addr, "late", kazoo.WithSASL(late))
 }
+
+// TestSecretsStayOut authenticates from a keytab and from a credential
+// cache, and fails, with a debug logger, then searches everything written
+// (logs, errors) for the keytab's keys and the cached tickets and keys.
+func TestSecretsStayOut(t *testing.T) {
+	kdc, _, addr := kerberized(t)
+	var out bytes.Buffer
+	var mu sync.Mutex
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return out.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	connect(t, addr, kazoo.WithSASL(keytabMech(t, kdc, "client")), kazoo.WithLogger(log)).Close()
+	ccache := filepath.Join(t.TempDir(), "ccache")
+	if err := kdc.Kinit("client", ccache, time.Minute, 0); err != nil {
+		t.Fatal(err)
+	}
+	cc, err := gssapi.New(gssapi.WithCredentialCache(ccache), gssapi.WithKrb5Conf(kdc.Krb5Conf()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	connect(t, addr, kazoo.WithSASL(cc), kazoo.WithLogger(log)).Close()
+	ctx, cancel := context.WithTimeout(testCtx(t), 10*time.Second)
+	defer cancel()
+	_, err = kazoo.Connect(ctx, addr, kazoo.WithSASL(keytabMech(t, kdc, "client", gssapi.WithServiceName("nosuch"))), kazoo.WithLogger(log))
+	mu.Lock()
+	fmt.Fprintf(&out, "%v\n%+v\n%#v\n", err, err, err)
+	written := bytes.Clone(out.Bytes())
+	mu.Unlock()
+
+	var secrets [][]byte
+	path, _ := kdc.Keytab("client")
+	kt, err := keytab.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range kt.Entries {
+		secrets = append(secrets, e.Key.KeyValue)
+	}
+	cache, err := credentials.LoadCCache(ccache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cred := range cache.GetEntries() {
+		secrets = append(secrets, cred.Key.KeyValue, cred.Ticket)
+	}
+	if len(secrets) < 3 || !bytes.Contains(written, []byte("SASL")) {
+		t.Fatalf("nothing to search for (%d secrets) or in (%q)", len(secrets), written)
+	}
+	for _, s := range secrets {
+		for _, f := range [][]byte{s, []byte(hex.EncodeToString(s)), []byte(base64.StdEncoding.EncodeToString(s))} {
+			if len(s) > 0 && bytes.Contains(written, f) {
+				t.Errorf("a secret (%d bytes) appears in what was written:\n%s", len(s), written)
+			}
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
