@@ -29,19 +29,21 @@ type CA struct {
 // NewCA makes a new certificate authority; a failure fails the test.
 func NewCA(t testing.TB) *CA {
 	t.Helper()
-	ca, err := newCA("zktest CA")
+	ca, err := MakeCA()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ca
 }
 
-func newCA(name string) (*CA, error) {
+// MakeCA makes a new certificate authority for programs rather than tests
+// (see [Start]); tests use [NewCA].
+func MakeCA() (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("zktest: CA key: %w", err)
 	}
-	tmpl := certTemplate(name)
+	tmpl := certTemplate("zktest CA")
 	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
 	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
