@@ -162,3 +162,19 @@ func newSession(t testing.TB, c *kazoo.Client) {
 		t.Fatal("still the old session")
 	}
 }
+
+// TestSASLRequiredExpiry: zktest expires a session on a server that
+// requires SASL (it authenticates as a user of its own), and the client's
+// new session authenticates again.
+func TestSASLRequiredExpiry(t *testing.T) {
+	srv := zktest.StartServer(t, zktest.WithSASLUser("alice", "alice-secret"), zktest.WithSASLRequired())
+	if srv.Version().Less(proto.Version{Major: 3, Minor: 6}) {
+		t.Skipf("zktest: ZooKeeper %s cannot require SASL (3.6+)", srv.Version())
+	}
+	proxy := zktest.NewProxy(t, srv.Addr())
+	c := connectTo(t, proxy.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+	newSession(t, c)
+	if _, _, err := c.Get(testCtx(t), "/"); err != nil {
+		t.Fatal(err)
+	}
+}

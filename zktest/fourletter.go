@@ -27,7 +27,7 @@ func FourLetter(ctx context.Context, addr, word string) (string, error) {
 		ctx, cancel = context.WithTimeout(ctx, fourLetterTimeout)
 		defer cancel()
 	}
-	c, err := dialServer(ctx, addr)
+	c, _, err := dialServer(ctx, addr)
 	if err != nil {
 		return "", fmt.Errorf("zktest: %s %s: %w", word, addr, err)
 	}

@@ -40,7 +40,11 @@ func (s *Server) writeJAAS() error {
 			jaasQuote(keytab), jaasQuote(ServerPrincipal+"@"+c.kdc.Realm()))
 	} else {
 		b.WriteString("  org.apache.zookeeper.server.auth.DigestLoginModule required")
-		for _, up := range c.saslUsers {
+		users := c.saslUsers
+		if s.harnessSASL[0] != "" {
+			users = append(users[:len(users):len(users)], s.harnessSASL)
+		}
+		for _, up := range users {
 			if strings.ContainsAny(up[0], " \t\r\n=;\"\\{}") || up[0] == "" {
 				return fmt.Errorf("zktest: SASL user name %q cannot be written in a JAAS file", up[0])
 			}

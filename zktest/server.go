@@ -52,8 +52,9 @@ type Server struct {
 	port      int
 	ownsDir   bool // made by Start: Close removes dir
 
-	securePort int         // WithTLS: the secure client port (s.port itself with WithTLSOnly)
-	harnessTLS *tls.Config // WithTLS: zktest's own connections
+	securePort  int         // WithTLS: the secure client port (s.port itself with WithTLSOnly)
+	harnessTLS  *tls.Config // WithTLS: zktest's own connections
+	harnessSASL [2]string   // WithSASLRequired: zktest's own user and password
 
 	mu      sync.Mutex
 	proc    *process // nil while stopped
@@ -161,6 +162,7 @@ func newServer(dir string, myid int, peers []string, opts []Option) (*Server, er
 		}
 	}
 	if cfg.sasl() {
+		s.setUpHarnessSASL()
 		if err := s.writeJAAS(); err != nil {
 			return nil, err
 		}

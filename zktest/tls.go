@@ -1,13 +1,9 @@
 package zktest
 
 import (
-	"context"
 	"crypto/tls"
-	"fmt"
-	"net"
 	"path/filepath"
 	"strconv"
-	"sync"
 )
 
 // WithTLS gives the server a secure client port (Netty, TLS 1.2 or later)
@@ -28,30 +24,6 @@ func WithTLSOnly(ca *CA) Option { return func(c *config) { c.ca, c.tlsOnly = ca,
 // certificate: "need" (the default: clients without one are refused),
 // "want" or "none" (then no client gets an x509 identity).
 func WithTLSClientAuth(mode string) Option { return func(c *config) { c.clientAuth = mode } }
-
-// tlsServers maps the address of each secure port zktest started to the
-// TLS configuration its own connections to it use.
-var tlsServers sync.Map // string -> *tls.Config
-
-// dialServer connects to a server's client port, with TLS when addr is a secure
-// port zktest started.
-func dialServer(ctx context.Context, addr string) (net.Conn, error) {
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	cfg, ok := tlsServers.Load(addr)
-	if !ok {
-		return nc, nil
-	}
-	tc := tls.Client(nc, cfg.(*tls.Config))
-	if err := tc.HandshakeContext(ctx); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("TLS handshake: %w", err)
-	}
-	return tc, nil
-}
 
 // SecureAddr returns the address of the secure client port ("" without
 // [WithTLS]).
@@ -94,20 +66,6 @@ func (s *Server) setUpTLS() error {
 	}
 	s.harnessTLS = &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{harness}, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	return nil
-}
-
-// register makes zktest's own connections to the secure port use TLS; it
-// is called whenever the port is (re)assigned.
-func (s *Server) register() {
-	if s.harnessTLS != nil {
-		tlsServers.Store(s.SecureAddr(), s.harnessTLS)
-	}
-}
-
-func (s *Server) unregister() {
-	if s.harnessTLS != nil {
-		tlsServers.Delete(s.SecureAddr())
-	}
 }
 
 // tlsLines are zoo.cfg's lines for the secure port.
