@@ -254,6 +254,12 @@ func (k *KDC) Keytab(principal string) (string, error) {
 	return path, nil
 }
 
+// SetMaxLife limits the lifetime of principal's tickets (kadmin's
+// modprinc -maxlife), e.g. to a few seconds to test ticket renewal.
+func (k *KDC) SetMaxLife(principal string, d time.Duration) error {
+	return k.run("kadmin.local", "-r", k.realm, "-q", "modprinc -maxlife "+seconds(d)+" "+principal)
+}
+
 // Kinit gets a ticket-granting ticket for principal from its keytab into
 // the credential cache at ccache (a file path) with MIT's kinit (Debian's
 // krb5-user), valid for lifetime (the KDC grants at most 10 minutes) and

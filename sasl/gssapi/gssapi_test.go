@@ -154,6 +154,31 @@ func waitState(t *testing.T, sub *kazoo.StateSubscription, want kazoo.State) {
 	}
 }
 
+// TestKeytabRenewal: a keytab client whose tickets last seconds keeps
+// authenticating new connections after they expired.
+func TestKeytabRenewal(t *testing.T) {
+	kdc, srv, _ := kerberized(t)
+	mech := keytabMech(t, kdc, "client")
+	if err := kdc.SetMaxLife("client", 4*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	proxy := zktest.NewProxy(t, srv.Addr())
+	c := connect(t, strings.Replace(proxy.Addr(), "127.0.0.1", "localhost", 1), kazoo.WithSASL(mech))
+	expires := time.Now().Add(4 * time.Second)
+	sub := c.SubscribeStates()
+	defer sub.Stop()
+	for range 2 { // once after the first tickets expired, once after their successors did
+		time.Sleep(time.Until(expires.Add(time.Second))) // the tickets' end is known: wait for it
+		expires = time.Now().Add(4 * time.Second)
+		proxy.ResetAll()
+		waitState(t, sub, kazoo.Suspended)
+		waitState(t, sub, kazoo.Connected)
+		if err := c.Sync(testCtx(t), "/"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestCredentialCache uses kinit's tickets: a renewable ticket is renewed
 // once expired, one that is not fails clearly, and so does a missing cache.
 func TestCredentialCache(t *testing.T) {
