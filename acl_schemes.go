@@ -20,7 +20,8 @@ import (
 func AuthACL(perms Perm) ACL { return ACL{Perms: perms, Scheme: "auth", ID: ""} }
 
 // IPACL returns an entry giving perms to clients connecting from addr, a
-// single address ("10.0.0.7", "::1") or a CIDR block ("10.0.0.0/8").
+// single address ("10.0.0.7", "::1") or a CIDR block ("10.0.0.0/8"; servers
+// before 3.5 refuse blocks).
 func IPACL(perms Perm, addr string) (ACL, error) {
 	if p, err := netip.ParsePrefix(addr); err == nil {
 		return ACL{Perms: perms, Scheme: "ip", ID: p.Masked().String()}, nil

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
 
@@ -31,8 +32,12 @@ func TestACLSchemes(t *testing.T) {
 	ctx := testCtx(t)
 	servers := zktest.Shared(t).Chroot(t)
 	c := connectTo(t, servers)
-	loopback, _ := kazoo.IPACL(kazoo.PermAll, "127.0.0.0/8")
-	elsewhere, _ := kazoo.IPACL(kazoo.PermAll, "10.0.0.0/8")
+	loopbackID, elsewhereID := "127.0.0.0/8", "10.0.0.0/8"
+	if zktest.Shared(t).Version().Less(proto.Version{Major: 3, Minor: 5}) {
+		loopbackID, elsewhereID = "127.0.0.1", "10.0.0.1" // 3.4 refuses CIDR blocks
+	}
+	loopback, _ := kazoo.IPACL(kazoo.PermAll, loopbackID)
+	elsewhere, _ := kazoo.IPACL(kazoo.PermAll, elsewhereID)
 	for path, acl := range map[string]kazoo.ACL{"/loopback": loopback, "/elsewhere": elsewhere} {
 		if _, _, err := c.Create(ctx, path, nil, kazoo.WithACL(acl)); err != nil {
 			t.Fatal(err)

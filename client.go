@@ -50,6 +50,7 @@ type Client struct {
 	kick      chan string // a read-write server found while ReadOnly
 
 	lastFailure atomic.Pointer[attemptError] // the last failed connection attempt, for Connect's error
+	saslDrops   int                          // SASL exchanges in a row the server dropped (session goroutine only)
 }
 
 // attemptError is why a connection attempt failed.

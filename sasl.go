@@ -88,6 +88,7 @@ func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host strin
 	if err != nil {
 		return fail(saslError{err})
 	}
+	answered := false // a challenge came, and the client answered it
 	for {
 		if token == nil {
 			token = []byte{}
@@ -106,6 +107,14 @@ func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host strin
 			return fail(ctx.Err())
 		}
 		switch {
+		case k.err != nil && answered:
+			// Servers before 3.5 close the connection instead of
+			// answering AuthFailed; a dropped connection must not end
+			// the client, a server that keeps refusing must.
+			if c.saslDrops++; c.saslDrops >= saslMaxDrops {
+				return fail(fmt.Errorf("the server closed the connection after the client's SASL response %d times in a row (servers before 3.5 answer wrong credentials so): %w", c.saslDrops, ErrAuthFailed))
+			}
+			return fail(k.err)
 		case k.err != nil:
 			return fail(k.err) // connection loss: try again
 		case k.code == proto.CodeAuthFailed:
@@ -116,11 +125,13 @@ func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host strin
 			return fail(fmt.Errorf("%w: the server answered %v", ErrAuthFailed, k.code))
 		}
 		var done bool
+		answered = true
 		token, done, err = ex.Next(ctx, k.rdata)
 		if err != nil {
 			return fail(saslError{err})
 		}
 		if done && token == nil {
+			c.saslDrops = 0
 			c.log.Debug("kazoo: SASL authenticated", "mechanism", mech.Name(), "server", cn.Addr())
 			return nil
 		}
@@ -140,6 +151,11 @@ func (e saslError) Unwrap() error { return e.err }
 func (e saslError) Is(target error) bool {
 	return target == ErrSASL || target == ErrAuthFailed
 }
+
+// saslMaxDrops is how many SASL exchanges in a row the server may end by
+// closing the connection after the client's response before the client
+// takes it for a refusal.
+const saslMaxDrops = 3
 
 // finalExchange accepts whatever answers a mechanism's last token.
 type finalExchange struct{}
