@@ -3,13 +3,11 @@ package kazoo_test
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kazoo-go/kazoo"
-	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
 
@@ -17,23 +15,8 @@ import (
 // certificates from ca, requiring client certificates (x509 identities).
 func startTLSServer(t *testing.T, ca *zktest.CA) *zktest.Server {
 	t.Helper()
-	if why := tlsUnsupported(t); why != "" {
-		t.Skip(why)
-	}
+	zktest.RequireTLS(t)
 	return zktest.StartServer(t, zktest.WithTLSOnly(ca))
-}
-
-// tlsUnsupported says why this installation cannot serve zktest's TLS, or
-// returns "".
-func tlsUnsupported(t *testing.T) string {
-	sh := zktest.Shared(t)
-	if sh.Version().Less(proto.Version{Major: 3, Minor: 6}) {
-		return fmt.Sprintf("zktest: ZooKeeper %s cannot read PEM key stores (3.6+)", sh.Version())
-	}
-	if !hasNetty(sh.Installation().Classpath) {
-		return fmt.Sprintf("zktest: this ZooKeeper installation (%s) has no Netty jars for a secure client port", sh.Installation().Source)
-	}
-	return ""
 }
 
 // TestX509 connects with client certificates to a TLS-only server, and

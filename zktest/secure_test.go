@@ -15,10 +15,8 @@ import (
 // over TLS and authenticate them with SASL DIGEST-MD5: the harness's own
 // four-letter words go over TLS, and a client has both identities.
 func TestSecuredCluster(t *testing.T) {
-	sh := Shared(t)
-	if sh.Version().Less(proto.Version{Major: 3, Minor: 7}) {
-		t.Skipf("zktest: ZooKeeper %s: PEM key stores need 3.6 and WhoAmI 3.7", sh.Version())
-	}
+	RequireTLS(t)
+	RequireOp(t, Shared(t), proto.OpWhoAmI)
 	ca := NewCA(t)
 	c := StartCluster(t, 3, WithTLSOnly(ca), WithSASLUser("alice", "alice-secret"))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -2,8 +2,13 @@ package zktest
 
 import (
 	"crypto/tls"
+	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kazoo-go/kazoo/proto"
 )
 
 // WithTLS gives the server a secure client port (Netty, TLS 1.2 or later)
@@ -40,6 +45,9 @@ func (s *Server) SecureAddr() string {
 // setUpTLS writes the key and trust stores and registers the secure port
 // for zktest's own connections.
 func (s *Server) setUpTLS() error {
+	if err := s.inst.TLSSupport(); err != nil {
+		return err
+	}
 	ca := s.cfg.ca
 	cert, err := ca.Issue("localhost", "localhost", "127.0.0.1")
 	if err != nil {
@@ -87,4 +95,33 @@ func (s *Server) tlsLines(line func(k, v string)) {
 	line("ssl.trustStore.type", "PEM")
 	line("ssl.clientAuth", auth)
 	line("authProvider.x509", "org.apache.zookeeper.server.auth.X509AuthenticationProvider")
+}
+
+// TLSSupport returns why the installation cannot serve [WithTLS], or nil:
+// zktest's key stores are PEM files, which need ZooKeeper 3.6 or later, and
+// a secure client port needs Netty on the class path.
+func (inst *Installation) TLSSupport() error {
+	if v := inst.Version; v != (proto.Version{}) && v.Less(proto.Version{Major: 3, Minor: 6}) {
+		return fmt.Errorf("zktest: ZooKeeper %s cannot read PEM key stores (3.6+ can)", v)
+	}
+	for _, e := range inst.Classpath {
+		base := filepath.Base(e)
+		if strings.HasPrefix(base, "netty-codec") || strings.HasPrefix(base, "netty-all") {
+			return nil
+		}
+	}
+	return fmt.Errorf("zktest: this ZooKeeper installation (%s) has no Netty jars for a secure client port", inst.Source)
+}
+
+// RequireTLS skips the test, saying why, when the installation the tests
+// run cannot serve [WithTLS] (see [Installation.TLSSupport]).
+func RequireTLS(t testing.TB) {
+	t.Helper()
+	inst, err := FindInstallation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.TLSSupport(); err != nil {
+		t.Skip(err)
+	}
 }
