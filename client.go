@@ -80,6 +80,9 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 	if o.sessionTimeout <= 0 || o.maxPacket <= 0 {
 		return nil, &Error{Op: "connect", Err: fmt.Errorf("%w: session timeout and max packet must be positive", ErrInvalidArgument)}
 	}
+	if m, ok := o.sasl.(digestMechanism); ok && m.user == "" {
+		return nil, &Error{Op: "connect", Err: fmt.Errorf("%w: WithSASLDigest needs a user name", ErrInvalidArgument)}
+	}
 	log := o.logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -68,6 +68,12 @@ func TestSASLDigest(t *testing.T) {
 		}
 		t.Logf("wrong password: %v", err)
 	})
+	t.Run("no user", func(t *testing.T) {
+		_, err := kazoo.Connect(ctx, srv.Addr(), kazoo.WithSASLDigest("", "x"))
+		if !errors.Is(err, kazoo.ErrInvalidArgument) {
+			t.Fatalf("Connect = %v, want ErrInvalidArgument", err)
+		}
+	})
 	t.Run("unknown user", func(t *testing.T) {
 		_, err := kazoo.Connect(ctx, srv.Addr(), kazoo.WithSASLDigest("mallory", "x"))
 		if !errors.Is(err, kazoo.ErrAuthFailed) {
@@ -163,18 +169,36 @@ func newSession(t testing.TB, c *kazoo.Client) {
 	}
 }
 
-// TestSASLRequiredExpiry: zktest expires a session on a server that
-// requires SASL (it authenticates as a user of its own), and the client's
-// new session authenticates again.
+// TestSASLRequiredExpiry: on a server that requires SASL, a reconnect
+// replays the watches after authenticating, zktest expires the session (as
+// a user of its own), and the client's new session authenticates again.
 func TestSASLRequiredExpiry(t *testing.T) {
 	srv := zktest.StartServer(t, zktest.WithSASLUser("alice", "alice-secret"), zktest.WithSASLRequired())
 	if srv.Version().Less(proto.Version{Major: 3, Minor: 6}) {
 		t.Skipf("zktest: ZooKeeper %s cannot require SASL (3.6+)", srv.Version())
 	}
+	ctx := testCtx(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
 	c := connectTo(t, proxy.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+	if _, _, err := c.Create(ctx, "/w", nil); err != nil {
+		t.Fatal(err)
+	}
+	// A watch is re-registered on reconnect: after the SASL exchange, or
+	// the server would close the connection.
+	_, _, changed, err := c.GetW(ctx, "/w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reconnect(t, c, proxy)
+	other := connectTo(t, srv.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+	if _, err := other.Set(ctx, "/w", []byte("x"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitEvent(t, changed, 10*time.Second); ev.Type != kazoo.EventNodeDataChanged {
+		t.Fatalf("watch event %+v", ev)
+	}
 	newSession(t, c)
-	if _, _, err := c.Get(testCtx(t), "/"); err != nil {
+	if _, _, err := c.Get(ctx, "/w"); err != nil {
 		t.Fatal(err)
 	}
 }
