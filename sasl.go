@@ -22,7 +22,7 @@ type SASLMechanism interface {
 	// Start begins an exchange with the server host (the host name of the
 	// server address being connected, as the connection string gave it)
 	// and returns it with the initial token, which is sent even when
-	// empty.
+	// empty. Errors are as for SASLExchange.Next.
 	Start(ctx context.Context, host string) (SASLExchange, []byte, error)
 }
 
@@ -31,7 +31,8 @@ type SASLExchange interface {
 	// Next takes the server's answer to the last token sent and returns
 	// the next token to send. done reports that the exchange is complete
 	// once response (if not nil) has been sent and answered. An error ends
-	// the exchange and the client: it must not carry secrets.
+	// the exchange and closes the client, unless it wraps
+	// ErrSASLTemporary; it must not carry secrets.
 	Next(ctx context.Context, challenge []byte) (response []byte, done bool, err error)
 }
 
@@ -40,6 +41,11 @@ type SASLExchange interface {
 // Kerberos ticket): the client is closed with an error matching both ErrSASL
 // and ErrAuthFailed.
 var ErrSASL = errors.New("SASL authentication failed")
+
+// ErrSASLTemporary is what a SASLMechanism's error wraps when the failure
+// may pass (its Kerberos KDC is unreachable): the client then tries again
+// with the next connection instead of closing.
+var ErrSASLTemporary = errors.New("SASL authentication temporarily impossible")
 
 // WithSASL authenticates every connection with mech, after the handshake and
 // before any request; a failure closes the client with an error matching
@@ -86,7 +92,7 @@ func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host strin
 	}
 	ex, token, err := mech.Start(ctx, host)
 	if err != nil {
-		return fail(saslError{err})
+		return fail(mechanismError(err))
 	}
 	answered := false // a challenge came, and the client answered it
 	for {
@@ -128,7 +134,7 @@ func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host strin
 		answered = true
 		token, done, err = ex.Next(ctx, k.rdata)
 		if err != nil {
-			return fail(saslError{err})
+			return fail(mechanismError(err))
 		}
 		if done && token == nil {
 			c.saslDrops = 0
@@ -140,6 +146,15 @@ func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host strin
 			ex = finalExchange{}
 		}
 	}
+}
+
+// mechanismError classifies a mechanism's error: terminal, unless it says
+// it may pass.
+func mechanismError(err error) error {
+	if errors.Is(err, ErrSASLTemporary) {
+		return err
+	}
+	return saslError{err}
 }
 
 // saslError is a failure on the client's side of the exchange: it matches

@@ -2,13 +2,16 @@ package kazoo_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/internal/sasl"
 	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
@@ -67,6 +70,14 @@ func TestSASLDigest(t *testing.T) {
 			t.Fatalf("Connect waited for its deadline (%v) instead of failing at once: %v", time.Since(start), err)
 		}
 		t.Logf("wrong password: %v", err)
+	})
+	t.Run("temporary failure", func(t *testing.T) {
+		mech := &flakyDigest{user: "alice", password: "alice-secret", fails: 2}
+		c := connectTo(t, srv.Addr(), kazoo.WithSASL(mech), kazoo.WithReconnectBackoff(time.Millisecond, 10*time.Millisecond))
+		if mech.fails != 0 {
+			t.Fatalf("connected with %d temporary failures left", mech.fails)
+		}
+		check(c, true)
 	})
 	t.Run("no user", func(t *testing.T) {
 		_, err := kazoo.Connect(ctx, srv.Addr(), kazoo.WithSASLDigest("", "x"))
@@ -201,4 +212,28 @@ func TestSASLRequiredExpiry(t *testing.T) {
 	if _, _, err := c.Get(ctx, "/w"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// flakyDigest is a SASLMechanism (DIGEST-MD5) whose first starts fail with
+// ErrSASLTemporary, as a Kerberos mechanism does while its KDC is down.
+type flakyDigest struct {
+	user, password string
+	fails          int // used by the client's session goroutine only
+}
+
+func (m *flakyDigest) Name() string { return "DIGEST-MD5" }
+
+func (m *flakyDigest) Start(context.Context, string) (kazoo.SASLExchange, []byte, error) {
+	if m.fails > 0 {
+		m.fails--
+		return nil, nil, fmt.Errorf("no KDC today: %w", kazoo.ErrSASLTemporary)
+	}
+	d := sasl.NewDigest(m.user, m.password, rand.Reader)
+	return digestExchange{d}, d.Start(), nil
+}
+
+type digestExchange struct{ d *sasl.Digest }
+
+func (e digestExchange) Next(_ context.Context, challenge []byte) ([]byte, bool, error) {
+	return e.d.Next(challenge)
 }

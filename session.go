@@ -52,7 +52,9 @@ func (c *Client) run() {
 		case err != nil:
 			failures++
 			c.log.Debug("kazoo: connection attempt failed", "server", addr, "err", err)
-			c.lastFailure.Store(&attemptError{addr, err})
+			if c.ctx.Err() == nil { // not the attempt Close cut short
+				c.lastFailure.Store(&attemptError{addr, err})
+			}
 			continue
 		}
 		failures, backoff = 0, c.opts.backoffMin

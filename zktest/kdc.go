@@ -69,10 +69,6 @@ func StartKDC(t testing.TB) *KDC {
 }
 
 func startKDC(dir, realm string) (*KDC, error) {
-	kdcBin, err := kdcTool("krb5kdc")
-	if err != nil {
-		return nil, err
-	}
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -88,29 +84,43 @@ func startKDC(dir, realm string) (*KDC, error) {
 	if err := k.run("kdb5_util", "create", "-s", "-r", realm, "-P", "zktest-master-key"); err != nil {
 		return nil, err
 	}
-	log, err := os.OpenFile(filepath.Join(dir, "kdc.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err := k.Start(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// Start starts the KDC (again, after Stop), on the same port with the same
+// realm and principals.
+func (k *KDC) Start() error {
+	kdcBin, err := kdcTool("krb5kdc")
 	if err != nil {
-		return nil, fmt.Errorf("zktest: %w", err)
+		return err
+	}
+	log, err := os.OpenFile(filepath.Join(k.dir, "kdc.out"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("zktest: %w", err)
 	}
 	defer log.Close()
-	cmd := exec.Command(kdcBin, "-n", "-r", realm)
+	cmd := exec.Command(kdcBin, "-n", "-r", k.realm)
 	cmd.Env = k.Env()
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("zktest: starting krb5kdc: %w", err)
+		return fmt.Errorf("zktest: starting krb5kdc: %w", err)
 	}
-	k.proc = &process{cmd: cmd, done: make(chan struct{})}
+	p := &process{cmd: cmd, done: make(chan struct{})}
 	go func() {
-		k.proc.err = cmd.Wait()
-		close(k.proc.done)
+		p.err = cmd.Wait()
+		close(p.done)
 	}()
+	k.proc = p
 	if err := k.waitUp(10 * time.Second); err != nil {
 		k.Stop()
-		out, _ := os.ReadFile(filepath.Join(dir, "kdc.out"))
-		return nil, fmt.Errorf("zktest: KDC on port %d: %w\n%s", port, err, out)
+		out, _ := os.ReadFile(filepath.Join(k.dir, "kdc.out"))
+		return fmt.Errorf("zktest: KDC on port %d: %w\n%s", k.port, err, out)
 	}
-	return k, nil
+	return nil
 }
 
 func (k *KDC) waitUp(timeout time.Duration) error {
@@ -132,14 +142,15 @@ func (k *KDC) waitUp(timeout time.Duration) error {
 	}
 }
 
-// Stop stops the KDC (SIGKILL: its database is thrown away). Tickets
-// already issued stay valid; new ones cannot be had.
+// Stop stops the KDC (SIGKILL; Start starts it again). Tickets already
+// issued stay valid; new ones cannot be had meanwhile.
 func (k *KDC) Stop() {
 	if k.proc == nil {
 		return
 	}
 	k.proc.cmd.Process.Kill()
 	<-k.proc.done
+	k.proc = nil
 }
 
 // Realm returns the realm's name.

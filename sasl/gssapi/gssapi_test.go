@@ -211,7 +211,7 @@ func TestCredentialCache(t *testing.T) {
 }
 
 // TestKerberosRefused: an unknown service principal, a keytab for another
-// principal, a KDC that is down: ErrAuthFailed at once, saying why.
+// principal: ErrAuthFailed at once, saying why.
 func TestKerberosRefused(t *testing.T) {
 	kdc, _, addr := kerberized(t)
 	connectFails(t, addr, "nosuch/localhost", kazoo.WithSASL(keytabMech(t, kdc, "client", gssapi.WithServiceName("nosuch"))))
@@ -227,9 +227,28 @@ func TestKerberosRefused(t *testing.T) {
 	defer wrong.Close()
 	connectFails(t, addr, "keytab", kazoo.WithSASL(wrong))
 
-	late := keytabMech(t, kdc, "late")
+}
+
+// TestKDCDown: an unreachable KDC is not a refusal: the client keeps
+// trying, saying why, and authenticates once the KDC is back.
+func TestKDCDown(t *testing.T) {
+	kdc, _, addr := kerberized(t)
+	mech := keytabMech(t, kdc, "client")
 	kdc.Stop()
-	connectFails(t, addr, "late", kazoo.WithSASL(late))
+	ctx, cancel := context.WithTimeout(testCtx(t), 2*time.Second)
+	defer cancel()
+	c, err := kazoo.Connect(ctx, addr, kazoo.WithSASL(mech))
+	if err == nil {
+		c.Close()
+		t.Fatal("connected without a KDC")
+	}
+	if errors.Is(err, kazoo.ErrAuthFailed) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "KDC") {
+		t.Fatalf("Connect = %v; want it to keep trying until its deadline, naming the KDC", err)
+	}
+	if err := kdc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	connect(t, addr, kazoo.WithSASL(mech))
 }
 
 // TestSecretsStayOut authenticates from a keytab and from a credential

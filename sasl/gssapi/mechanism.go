@@ -14,6 +14,7 @@ import (
 	"github.com/jcmturner/gokrb5/v8/credentials"
 	"github.com/jcmturner/gokrb5/v8/iana/nametype"
 	"github.com/jcmturner/gokrb5/v8/keytab"
+	"github.com/jcmturner/gokrb5/v8/krberror"
 	"github.com/jcmturner/gokrb5/v8/types"
 
 	"github.com/kazoo-go/kazoo"
@@ -96,7 +97,7 @@ func (m *Mechanism) Start(ctx context.Context, host string) (kazoo.SASLExchange,
 	}
 	tkt, key, err := cl.GetServiceTicket(spn)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gssapi: getting a ticket for %s: %w", spn, err)
+		return nil, nil, temporary(fmt.Errorf("gssapi: getting a ticket for %s: %w", spn, err))
 	}
 	return newExchange(cl, tkt, key)
 }
@@ -107,7 +108,7 @@ func (m *Mechanism) login() (*client.Client, error) {
 		return m.ccacheClient()
 	}
 	if err := m.kt.AffirmLogin(); err != nil {
-		return nil, fmt.Errorf("gssapi: logging in as %s with keytab %s: %w", m.cfg.principal, m.cfg.keytab, err)
+		return nil, temporary(fmt.Errorf("gssapi: logging in as %s with keytab %s: %w", m.cfg.principal, m.cfg.keytab, err))
 	}
 	return m.kt, nil
 }
@@ -162,6 +163,18 @@ func canonicalHost(ctx context.Context, host string) string {
 		return host
 	}
 	return strings.TrimSuffix(names[0], ".")
+}
+
+// temporary marks err kazoo.ErrSASLTemporary when no KDC could be reached:
+// the client then tries again later instead of closing. gokrb5 flattens
+// some causes into text, so its root cause is read from the message too.
+func temporary(err error) error {
+	var ke krberror.Krberror
+	if errors.As(err, &ke) && ke.RootCause == krberror.NetworkingError ||
+		strings.Contains(err.Error(), "Root cause: "+krberror.NetworkingError) {
+		return fmt.Errorf("%w: %w", kazoo.ErrSASLTemporary, err)
+	}
+	return err
 }
 
 // splitPrincipal splits "user@REALM"; without a realm it is def.
