@@ -76,7 +76,9 @@ func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, 
 }
 
 // WithTLS wraps every connection in TLS with cfg (the server must listen with
-// secureClientPort). When cfg.ServerName is empty the host name is used.
+// secureClientPort). When cfg.ServerName is empty the host name is used. A
+// client certificate in cfg.Certificates gives the session the server's x509
+// identity for it (see X509ID and X509ACL).
 func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
 
 // WithRetry sets the policy Client.Retry uses (default DefaultRetry).
