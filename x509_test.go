@@ -69,6 +69,7 @@ func TestTLSRefused(t *testing.T) {
 		{"client certificate from another CA", withRoots(other.ClientConfig(t, "alice"), ca), "certificate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each waits out its deadline
 			ctx, cancel := context.WithTimeout(testCtx(t), 3*time.Second)
 			defer cancel()
 			c, err := kazoo.Connect(ctx, srv.Addr(), kazoo.WithTLS(tc.cfg))
