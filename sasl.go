@@ -99,18 +99,9 @@ func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host strin
 		if token == nil {
 			token = []byte{}
 		}
-		k := c.newAsyncCall(proto.OpSASL, "")
-		k.body = &proto.SASLRequest{Token: token}
-		k.cn.Store(cn)
-		reader, err := cn.SendSync(k.op, k, k)
+		k, err := c.saslRound(ctx, cn, token)
 		if err != nil {
 			return fail(err)
-		}
-		if reader {
-			cn.ReadUntil(ctx, k)
-		}
-		if !k.wait(ctx) {
-			return fail(ctx.Err())
 		}
 		switch {
 		case k.err != nil && answered:
@@ -155,6 +146,27 @@ func mechanismError(err error) error {
 		return err
 	}
 	return saslError{err}
+}
+
+// saslRound sends one SASL token on cn, ahead of any other request, and
+// waits for the server's answer: the call's err (connection loss), code and
+// rdata (the server's token). It is the exchange's only contact with the
+// connection engine.
+func (c *Client) saslRound(ctx context.Context, cn *conn.Conn, token []byte) (*call, error) {
+	k := c.newAsyncCall(proto.OpSASL, "")
+	k.body = &proto.SASLRequest{Token: token}
+	k.cn.Store(cn)
+	reader, err := cn.SendSync(k.op, k, k)
+	if err != nil {
+		return nil, err
+	}
+	if reader {
+		cn.ReadUntil(ctx, k)
+	}
+	if !k.wait(ctx) {
+		return nil, ctx.Err()
+	}
+	return k, nil
 }
 
 // saslError is a failure on the client's side of the exchange: it matches
