@@ -297,6 +297,10 @@ func (k *call) decode(body []byte) error {
 			r.Ephemerals[i] = c.stripRoot(p)
 		}
 		k.children = r.Ephemerals
+	case proto.OpSASL:
+		var r proto.SASLResponse
+		r.Decode(&d)
+		k.rdata = append([]byte{}, r.Token...)
 	case proto.OpWhoAmI:
 		var r proto.WhoAmIResponse
 		r.Decode(&d)

@@ -50,6 +50,7 @@ type Client struct {
 	ctx       context.Context // cancelled by Close: the session goroutine stops
 	cancel    context.CancelFunc
 	loopDone  chan struct{}
+	saslDrops int // SASL exchanges in a row the server dropped (session goroutine only)
 }
 
 // Connect parses servers ("h1:2181,h2,[::1]:2182/chroot"), starts the
@@ -75,6 +76,9 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 		if err := ValidatePath(chroot); err != nil {
 			return nil, &Error{Op: "connect", Path: chroot, Err: err}
 		}
+	}
+	if m, ok := o.sasl.(digestMechanism); ok && m.user == "" {
+		return nil, &Error{Op: "connect", Err: fmt.Errorf("%w: WithSASLDigest needs a user name", ErrInvalidArgument)}
 	}
 	log := o.logger
 	if log == nil {

@@ -58,6 +58,16 @@
 // sent ([ErrInvalidPath], [ErrDataTooLarge], [ErrInvalidArgument],
 // [ErrClosed], [ErrUnsupported]).
 //
+// # Security
+//
+// [WithSASLDigest] and [WithSASL] authenticate every connection with SASL
+// (DIGEST-MD5 here, Kerberos in the module sasl/gssapi) before any request;
+// [WithTLS] with client certificates gives the session an x509 identity.
+// [SASLACL], [X509ACL], [IPACL], [DigestACL] and [AuthACL] build ACL entries
+// for each scheme, and [Client.WhoAmI] (ZooKeeper 3.7+) lists a session's
+// identities. Wrong credentials close the client with [ErrAuthFailed].
+// docs/security.md has the server configuration each needs.
+//
 // # Layers
 //
 // The module is layered so that each part is usable alone: package proto is

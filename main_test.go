@@ -55,6 +55,9 @@ func (w withExampleServer) Run() int {
 	if exampleServer.srv != nil {
 		exampleServer.srv.Close()
 	}
+	if saslExampleServer.srv != nil {
+		saslExampleServer.srv.Close()
+	}
 	return code
 }
 

@@ -19,6 +19,7 @@ type options struct {
 	sessionTimeout time.Duration
 	logger         *slog.Logger
 	auths          []authInfo
+	sasl           SASLMechanism
 	readOnly       bool
 	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
 	tls            *tls.Config
@@ -81,7 +82,9 @@ func WithDialer(dial func(ctx context.Context, network, addr string) (net.Conn, 
 // WithTLS wraps every connection in TLS with cfg (the server must listen with
 // secureClientPort). When cfg.ServerName is empty the certificate is
 // verified against the host name given in the connection string (not the
-// address it resolved to), as kazoo and the Java client do.
+// address it resolved to), as kazoo and the Java client do. A client
+// certificate in cfg.Certificates gives the session the server's x509
+// identity for it (see X509ID and X509ACL).
 func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
 
 // WithRetry sets the policy Client.Retry uses (default DefaultRetry).

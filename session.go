@@ -51,6 +51,10 @@ func (c *Client) run() {
 			c.sessionLost("the server reported the session expired")
 			failures++
 			continue
+		case errors.Is(err, ErrAuthFailed):
+			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr, "err", err)
+			c.terminate(err)
+			return
 		case err != nil:
 			failures++
 			c.setLastCause(fmt.Errorf("%s: %w", addr, err))
@@ -70,8 +74,12 @@ func (c *Client) run() {
 			failures++
 		}
 		if errors.Is(cause, conn.ErrAuthFailed) {
-			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr)
-			c.terminate(ErrAuthFailed)
+			err := ErrAuthFailed
+			if errors.Is(cause, conn.ErrSASLRequired) {
+				err = fmt.Errorf("the server requires SASL authentication (see WithSASL): %w (%w)", ErrAuthFailed, ErrSessionClosedRequireSASL)
+			}
+			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr, "err", err)
+			c.terminate(err)
 			return
 		}
 		if c.closing.Load() {
@@ -155,6 +163,12 @@ func (c *Client) dial(srv hostlist.Server) (*conn.Conn, error) {
 		Handler:   &c.watches,
 		Logger:    c.log,
 	})
+	if err == nil && c.opts.sasl != nil {
+		if err = c.saslAuthenticate(ctx, cn, srv.Host); err != nil {
+			cn.Close()
+			cn = nil
+		}
+	}
 	return cn, err
 }
 

@@ -2,12 +2,13 @@
 # Installs, on Debian, what the test suite needs and the machine lacks:
 # ZooKeeper (server jars for zktest), a Java runtime, and the other clients the
 # benchmarks and compatibility tests compare against (python3-kazoo, the C
-# client's headers, Curator). Quiet when everything is there; runs apt-get
-# update once, and only when something is missing. Uses sudo unless root.
+# client's headers, Curator), and the MIT KDC and kinit for the Kerberos
+# tests. Quiet when everything is there; runs apt-get update once, and only
+# when something is missing. Uses sudo unless root.
 set -euo pipefail
 
 packages=(zookeeper libzookeeper-java python3-kazoo libzookeeper-mt-dev libcurator-recipes-java
-	libcurator-discovery-java krb5-kdc krb5-admin-server)
+	libcurator-discovery-java krb5-kdc krb5-admin-server krb5-user)
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

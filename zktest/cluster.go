@@ -79,6 +79,7 @@ func newCluster(dir string, n int, opts []Option) (*Cluster, error) {
 		if err := s.writeConfig(); err != nil {
 			return nil, err
 		}
+		s.register()
 		c.members[i] = s
 	}
 	c.timeout = c.members[0].cfg.startTimeout

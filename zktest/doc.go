@@ -52,6 +52,15 @@
 // Stopping a server waits for its process, and a [Proxy] closes with all its
 // goroutines, so goleak finds nothing of zktest's after a test.
 //
+// # Secured servers
+//
+// [WithTLS] and [WithTLSOnly] give a server a secure client port with
+// certificates from a [CA] made in Go for the test ([NewCA]); [WithSASLUser]
+// and [WithSASLRequired] set up SASL DIGEST-MD5 (zktest writes the JAAS
+// file); [WithKerberos] authenticates against a real MIT KDC started by
+// [StartKDC]. zktest's own connections ([FourLetter], [ExpireSession],
+// through a [Proxy] too) get in by themselves.
+//
 // # Versions
 //
 // [Server.Version] and [Cluster.Version] tell the running release;

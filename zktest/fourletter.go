@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"time"
 
@@ -28,8 +27,7 @@ func FourLetter(ctx context.Context, addr, word string) (string, error) {
 		ctx, cancel = context.WithTimeout(ctx, fourLetterTimeout)
 		defer cancel()
 	}
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
+	c, _, err := dialServer(ctx, addr)
 	if err != nil {
 		return "", fmt.Errorf("zktest: %s %s: %w", word, addr, err)
 	}

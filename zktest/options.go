@@ -24,6 +24,13 @@ type config struct {
 	props          [][2]string
 	jvmFlags       []string
 	startTimeout   time.Duration
+
+	ca           *CA    // WithTLS
+	tlsOnly      bool   // no plaintext port
+	clientAuth   string // ssl.clientAuth
+	saslUsers    [][2]string
+	saslRequired bool
+	kdc          *KDC
 }
 
 func defaultConfig() config {

@@ -51,10 +51,11 @@ func dirIndexes(dirs []Direction) []int {
 // Its methods may be called from any goroutine. [Proxy.Close] (called by the
 // test's cleanup) leaves no goroutine behind.
 type Proxy struct {
-	target string
-	ln     net.Listener
-	wg     sync.WaitGroup
-	once   sync.Once
+	target  string
+	ln      net.Listener
+	wg      sync.WaitGroup
+	once    sync.Once
+	unproxy func() // forgets how zktest gets in through it (see proxied)
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced on every mode change
@@ -95,6 +96,7 @@ func NewProxy(t testing.TB, target string) *Proxy {
 		t.Fatalf("zktest: proxy: %v", err)
 	}
 	p := &Proxy{target: target, ln: ln, changed: make(chan struct{}), links: map[*link]struct{}{}}
+	p.unproxy = proxied(target, p.Addr()) // zktest's own connections through it get in too
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(func() { p.Close() })
@@ -183,6 +185,7 @@ func (p *Proxy) Close() error {
 		p.ln.Close()
 		p.ResetAll()
 		p.wg.Wait()
+		p.unproxy()
 	})
 	return nil
 }

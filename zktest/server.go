@@ -3,6 +3,7 @@ package zktest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,10 @@ type Server struct {
 	peers     []string // server.N lines of an ensemble member
 	port      int
 	ownsDir   bool // made by Start: Close removes dir
+
+	securePort  int         // WithTLS: the secure client port (s.port itself with WithTLSOnly)
+	harnessTLS  *tls.Config // WithTLS: zktest's own connections
+	harnessSASL [2]string   // WithSASLRequired: zktest's own user and password
 
 	mu      sync.Mutex
 	proc    *process // nil while stopped
@@ -151,6 +156,17 @@ func newServer(dir string, myid int, peers []string, opts []Option) (*Server, er
 			return nil, fmt.Errorf("zktest: %w", err)
 		}
 	}
+	if cfg.ca != nil {
+		if err := s.setUpTLS(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.sasl() {
+		s.setUpHarnessSASL()
+		if err := s.writeJAAS(); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -222,8 +238,13 @@ func (s *Server) writeConfig() error {
 	line("initLimit", "20")
 	line("syncLimit", "10")
 	line("dataDir", s.dataDir())
-	line("clientPort", strconv.Itoa(s.port))
-	line("clientPortAddress", "127.0.0.1")
+	if !c.tlsOnly {
+		line("clientPort", strconv.Itoa(s.port))
+		line("clientPortAddress", "127.0.0.1")
+	}
+	if c.ca != nil {
+		s.tlsLines(line)
+	}
 	// Every test connection comes from 127.0.0.1: lift the per-address
 	// limit of 60.
 	line("maxClientCnxns", "0")
@@ -278,6 +299,7 @@ func (s *Server) javaArgs() []string {
 	if c.superDigest != "" {
 		a = append(a, "-Dzookeeper.DigestAuthenticationProvider.superDigest="+c.superDigest)
 	}
+	a = append(a, s.saslArgs()...)
 	a = append(a, c.jvmFlags...)
 	return append(a, "-cp", strings.Join(s.inst.Classpath, string(os.PathListSeparator)), s.mainClass, s.cfgPath())
 }
@@ -296,12 +318,14 @@ func (s *Server) startFirst() error {
 		if err = s.writeConfig(); err != nil {
 			return err
 		}
+		s.register()
 		s.mu.Lock()
 		err = s.startLocked(ctx, true)
 		s.mu.Unlock()
 		if !errors.Is(err, errPortInUse) {
 			return err
 		}
+		s.unregister()
 	}
 	return err
 }
@@ -538,6 +562,7 @@ func (s *Server) shutdown() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.killLocked()
+	s.unregister()
 }
 
 // readLog returns the log from offset on, at most its last logTail bytes.

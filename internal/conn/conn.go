@@ -380,3 +380,7 @@ func (c *Conn) drain() {
 		}
 	}
 }
+
+// ErrSASLRequired is the cause when the server refused a request because
+// the connection has not authenticated with SASL; it matches ErrAuthFailed.
+var ErrSASLRequired = fmt.Errorf("the server requires SASL authentication: %w", ErrAuthFailed)

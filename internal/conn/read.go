@@ -222,5 +222,8 @@ func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, e
 	if p.call != nil {
 		p.call.Complete(hdr, body, nil)
 	}
+	if hdr.Err == proto.CodeSessionClosedRequireSASL {
+		return ErrSASLRequired // the server closes the connection after it
+	}
 	return nil
 }

@@ -80,3 +80,18 @@ func TestListResolvesEachTime(t *testing.T) {
 		t.Error("Next with nothing resolvable succeeded")
 	}
 }
+
+func TestHostNamesResolvedAddress(t *testing.T) {
+	l := New([]string{"zk.example:2181", "10.0.0.9:2182"}, fakeResolver{"zk.example": {"10.0.0.1"}})
+	seen := map[string]string{}
+	for range 2 {
+		srv, _, err := l.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[srv.Addr] = srv.Host
+	}
+	if seen["10.0.0.1:2181"] != "zk.example" || seen["10.0.0.9:2182"] != "10.0.0.9" {
+		t.Fatalf("hosts by address: %v", seen)
+	}
+}
