@@ -153,7 +153,6 @@ func (h *Hook) OnWatchEvent(ev kazoo.Event, _ int) {
 	h.events.Add(context.Background(), 1, metric.WithAttributes(attribute.String("type", ev.Type.String())))
 }
 
-
 var (
 	_ kazoo.HookRequest     = (*Hook)(nil)
 	_ kazoo.HookStateChange = (*Hook)(nil)

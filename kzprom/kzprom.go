@@ -128,7 +128,6 @@ func (m *Metrics) OnRequest(_ context.Context, r kazoo.RequestInfo) {
 	}
 }
 
-
 // OnStateChange implements kazoo.HookStateChange.
 func (m *Metrics) OnStateChange(from, to kazoo.State) {
 	if from != 0 {
