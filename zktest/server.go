@@ -48,6 +48,7 @@ type Server struct {
 	mainClass string
 	myid      int      // 0 for a standalone server
 	peers     []string // server.N lines of an ensemble member
+	spec      string   // its own server.N line
 	port      int
 	ownsDir   bool // made by Start: Close removes dir
 
@@ -222,8 +223,14 @@ func (s *Server) writeConfig() error {
 	line("initLimit", "20")
 	line("syncLimit", "10")
 	line("dataDir", s.dataDir())
-	line("clientPort", strconv.Itoa(s.port))
-	line("clientPortAddress", "127.0.0.1")
+	if c.dynamic && s.myid > 0 {
+		// The client address is in the member's server line.
+		line("reconfigEnabled", "true")
+		line("standaloneEnabled", "false")
+	} else {
+		line("clientPort", strconv.Itoa(s.port))
+		line("clientPortAddress", "127.0.0.1")
+	}
 	// Every test connection comes from 127.0.0.1: lift the per-address
 	// limit of 60.
 	line("maxClientCnxns", "0")
@@ -274,6 +281,9 @@ func (s *Server) javaArgs() []string {
 	}
 	if c.containerCheck > 0 {
 		a = append(a, "-Dznode.container.checkIntervalMs="+ms(c.containerCheck))
+	}
+	if c.dynamic {
+		a = append(a, "-Dzookeeper.skipACL=yes")
 	}
 	if c.superDigest != "" {
 		a = append(a, "-Dzookeeper.DigestAuthenticationProvider.superDigest="+c.superDigest)
