@@ -31,6 +31,7 @@ type options struct {
 		LookupHost(ctx context.Context, host string) ([]string, error)
 	}
 	backoffMin, backoffMax time.Duration
+	hooks                  []Hook
 }
 
 type authInfo struct {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 // Cluster is a ZooKeeper ensemble of separate server processes on loopback
 // ports, started by [StartCluster].
 type Cluster struct {
+	dir     string
+	opts    []Option
+	mu      sync.Mutex // guards members (AddMember)
 	members []*Server
 	timeout time.Duration
 }
@@ -37,11 +41,11 @@ func StartCluster(t testing.TB, n int, opts ...Option) *Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		for _, m := range c.members {
+		for _, m := range c.list() {
 			m.shutdown()
 		}
 		if t.Failed() {
-			for i, m := range c.members {
+			for i, m := range c.list() {
 				t.Logf("zktest: member %d:", i)
 				m.logTo(t)
 			}
@@ -65,17 +69,21 @@ func newCluster(dir string, n int, opts []Option) (*Cluster, error) {
 			ports[i][j] = p
 		}
 	}
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	peers := make([]string, n)
 	for i, p := range ports {
-		peers[i] = fmt.Sprintf("server.%d=127.0.0.1:%d:%d", i+1, p[1], p[2])
+		peers[i] = serverLine(i+1, p, cfg.dynamic)
 	}
-	c := &Cluster{members: make([]*Server, n)}
+	c := &Cluster{dir: dir, opts: opts, members: make([]*Server, n)}
 	for i := range c.members {
 		s, err := newServer(filepath.Join(dir, "member"+strconv.Itoa(i)), i+1, peers, opts)
 		if err != nil {
 			return nil, err
 		}
-		s.port = ports[i][0]
+		s.port, s.spec = ports[i][0], peers[i]
 		if err := s.writeConfig(); err != nil {
 			return nil, err
 		}
@@ -84,6 +92,15 @@ func newCluster(dir string, n int, opts []Option) (*Cluster, error) {
 	}
 	c.timeout = c.members[0].cfg.startTimeout
 	return c, nil
+}
+
+// serverLine is a member's server.N line: the peer and election ports, and
+// for a dynamic ensemble its role and client address too.
+func serverLine(myid int, ports [3]int, dynamic bool) string {
+	if dynamic {
+		return fmt.Sprintf("server.%d=127.0.0.1:%d:%d:participant;127.0.0.1:%d", myid, ports[1], ports[2], ports[0])
+	}
+	return fmt.Sprintf("server.%d=127.0.0.1:%d:%d", myid, ports[1], ports[2])
 }
 
 // start launches every member at once, then waits for the quorum.
@@ -106,34 +123,42 @@ func (c *Cluster) start() error {
 }
 
 // Len returns the number of members.
-func (c *Cluster) Len() int { return len(c.members) }
+func (c *Cluster) Len() int { return len(c.list()) }
+
+// list returns the members as they are now ([Cluster.AddMember] adds).
+func (c *Cluster) list() []*Server {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.members
+}
 
 // Member returns member i, from 0 to Len()-1 (its myid is i+1). Its
 // [Server.Stop], [Server.Start], [Server.Kill], [Server.Pause] and
 // [Server.Resume] act on that member alone.
-func (c *Cluster) Member(i int) *Server { return c.members[i] }
+func (c *Cluster) Member(i int) *Server { return c.list()[i] }
 
 // Members returns every member, in order.
-func (c *Cluster) Members() []*Server { return append([]*Server(nil), c.members...) }
+func (c *Cluster) Members() []*Server { return append([]*Server(nil), c.list()...) }
 
 // ConnString returns the members' addresses, "127.0.0.1:p1,127.0.0.1:p2,...".
 func (c *Cluster) ConnString() string {
-	addrs := make([]string, len(c.members))
-	for i, m := range c.members {
+	members := c.list()
+	addrs := make([]string, len(members))
+	for i, m := range members {
 		addrs[i] = m.Addr()
 	}
 	return strings.Join(addrs, ",")
 }
 
 // Version returns the release the members run.
-func (c *Cluster) Version() proto.Version { return c.members[0].Version() }
+func (c *Cluster) Version() proto.Version { return c.list()[0].Version() }
 
 // Leader returns the index of the member that srvr reports as leader. It
 // asks the running members only, each for at most 2 s, and fails when none
 // is leader right now (during an election, or without quorum).
 func (c *Cluster) Leader() (int, error) {
 	var errs []error
-	for i, m := range c.members {
+	for i, m := range c.list() {
 		if !m.Running() {
 			continue
 		}
@@ -171,7 +196,7 @@ func (c *Cluster) WaitLeader(ctx context.Context) (int, error) {
 // WaitServing waits until every running member serves clients as leader or
 // follower, or ctx ends. With fewer than a quorum running it waits for ctx.
 func (c *Cluster) WaitServing(ctx context.Context) error {
-	for i, m := range c.members {
+	for i, m := range c.list() {
 		if !m.Running() {
 			continue
 		}

@@ -31,6 +31,7 @@ type config struct {
 	saslUsers    [][2]string
 	saslRequired bool
 	kdc          *KDC
+	dynamic      bool // WithDynamicReconfig
 }
 
 func defaultConfig() config {
@@ -95,6 +96,14 @@ func WithProperty(key, value string) Option {
 func WithJVMFlag(flags ...string) Option {
 	return func(c *config) { c.jvmFlags = append(c.jvmFlags, flags...) }
 }
+
+// WithDynamicReconfig lets an ensemble change its membership at run time
+// (ZooKeeper 3.5+: reconfigEnabled, and the members' client addresses in
+// their server lines): clients may call Reconfig, and [Cluster.AddMember]
+// starts new members. ACL checks are off on such servers
+// (zookeeper.skipACL), since reconfig otherwise needs the super user. It
+// only concerns [StartCluster].
+func WithDynamicReconfig() Option { return func(c *config) { c.dynamic = true } }
 
 // WithInstallation runs the given installation instead of the one
 // [FindInstallation] finds, e.g. to compare two releases in one test.

@@ -49,6 +49,7 @@ type Server struct {
 	mainClass string
 	myid      int      // 0 for a standalone server
 	peers     []string // server.N lines of an ensemble member
+	spec      string   // its own server.N line
 	port      int
 	ownsDir   bool // made by Start: Close removes dir
 
@@ -238,7 +239,12 @@ func (s *Server) writeConfig() error {
 	line("initLimit", "20")
 	line("syncLimit", "10")
 	line("dataDir", s.dataDir())
-	if !c.tlsOnly {
+	switch {
+	case c.dynamic && s.myid > 0:
+		// The client address is in the member's server line.
+		line("reconfigEnabled", "true")
+		line("standaloneEnabled", "false")
+	case !c.tlsOnly:
 		line("clientPort", strconv.Itoa(s.port))
 		line("clientPortAddress", "127.0.0.1")
 	}
@@ -295,6 +301,9 @@ func (s *Server) javaArgs() []string {
 	}
 	if c.containerCheck > 0 {
 		a = append(a, "-Dznode.container.checkIntervalMs="+ms(c.containerCheck))
+	}
+	if c.dynamic {
+		a = append(a, "-Dzookeeper.skipACL=yes")
 	}
 	if c.superDigest != "" {
 		a = append(a, "-Dzookeeper.DigestAuthenticationProvider.superDigest="+c.superDigest)
