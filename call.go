@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/proto"
@@ -62,6 +63,11 @@ type call struct {
 	then    func()      // runs on the reader once the reply is recorded (a session step)
 	queued  bool        // in the client's backlog (c.mu guards it)
 	stop    func() bool // stops the backlog's watch of the context
+
+	// For HookRequest, set only when the client has such hooks.
+	hctx  context.Context // the caller's
+	start time.Time       // when it was submitted
+	rsize int             // the reply's frame size
 }
 
 const (
@@ -162,7 +168,7 @@ func (k *call) Append(b []byte) []byte {
 		r := proto.DeleteRequest{Path: c.serverPath(k.path), Version: k.version}
 		return r.Append(b)
 	case proto.OpSetData:
-		r := proto.SetDataRequest{Path: c.serverPath(k.path), Data: k.data, Version: k.version}
+		r := proto.SetDataRequest{Path: c.serverPath(k.path), Data: stored(k.data), Version: k.version}
 		return r.Append(b)
 	case proto.OpGetACL, proto.OpSync, proto.OpGetAllChildrenNumber:
 		r := proto.PathRequest{Path: c.serverPath(k.path)}
@@ -192,7 +198,17 @@ func createRequest(c *Client, path string, data []byte, acl []ACL, flags proto.C
 	if path == "/" && flags.Sequential() && c.chroot != "" {
 		p = c.chroot + "/"
 	}
-	return proto.CreateRequest{Path: p, Data: data, ACL: acl, Flags: flags, TTL: ttl}
+	return proto.CreateRequest{Path: p, Data: stored(data), ACL: acl, Flags: flags, TTL: ttl}
+}
+
+// stored is the value a create or set sends for data: nil as empty, as
+// kazoo does, so that every client reads bytes back (kazoo's recipes fail
+// on a node whose value is null).
+func stored(data []byte) []byte {
+	if data == nil {
+		return []byte{}
+	}
+	return data
 }
 
 // Complete records the reply (conn.Call). It runs on the connection's
@@ -202,7 +218,7 @@ func (k *call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 	case err != nil:
 		k.err = k.c.connError(err)
 	default:
-		k.code, k.zxid = hdr.Err, hdr.Zxid
+		k.code, k.zxid, k.rsize = hdr.Err, hdr.Zxid, len(body)+4+proto.ReplyHeaderSize
 		if hdr.Err == proto.CodeUnimplemented {
 			k.c.learnUnimplemented(k.cn.Load().Addr(), k.op)
 		}
@@ -224,6 +240,9 @@ func (k *call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 
 // finish wakes the waiter, or recycles an abandoned synchronous call.
 func (k *call) finish() {
+	if !k.start.IsZero() {
+		k.c.reportRequest(k)
+	}
 	if !k.state.CompareAndSwap(callPending, callDone) {
 		if !k.async {
 			k.release() // the waiter gave up; nobody else holds k

@@ -50,7 +50,8 @@ type Client struct {
 	ctx       context.Context // cancelled by Close: the session goroutine stops
 	cancel    context.CancelFunc
 	loopDone  chan struct{}
-	saslDrops int // SASL exchanges in a row the server dropped (session goroutine only)
+	saslDrops int     // SASL exchanges in a row the server dropped (session goroutine only)
+	hooks     hookSet // WithHooks, by interface
 }
 
 // Connect parses servers ("h1:2181,h2,[::1]:2182/chroot"), starts the
@@ -80,6 +81,10 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 	if m, ok := o.sasl.(digestMechanism); ok && m.user == "" {
 		return nil, &Error{Op: "connect", Err: fmt.Errorf("%w: WithSASLDigest needs a user name", ErrInvalidArgument)}
 	}
+	hooks, err := newHookSet(o.hooks)
+	if err != nil {
+		return nil, &Error{Op: "connect", Err: err}
+	}
 	log := o.logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -93,7 +98,9 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 		auths:    append([]authInfo(nil), o.auths...),
 		timeout:  o.sessionTimeout,
 		loopDone: make(chan struct{}),
+		hooks:    hooks,
 	}
+	c.state.hooks = hooks.state
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.watches.init(c)
 	sub := c.state.subscribe()
@@ -391,6 +398,9 @@ func connDone(cn *conn.Conn) bool {
 func (c *Client) exec(ctx context.Context, k *call) (abandoned bool) {
 	if err := c.submit(ctx, k, true); err != nil {
 		k.err = err
+		if !k.start.IsZero() {
+			c.reportRequest(k)
+		}
 		return false
 	}
 	if k.wait(ctx) {

@@ -57,6 +57,9 @@ func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) 
 	if k.err == nil && ctx == nil {
 		k.err = errNilContext
 	}
+	if ctx != nil {
+		c.timeRequest(ctx, k)
+	}
 	if k.err == nil {
 		k.err = ctx.Err() // nothing is sent for a context already done
 	}
@@ -148,6 +151,7 @@ func run[T any](ctx context.Context, k *call, extract func(*call) (T, error)) (T
 		var zero T
 		return zero, clientError(op, path, errNilContext)
 	}
+	k.c.timeRequest(ctx, k)
 	if k.c.exec(ctx, k) {
 		var zero T
 		return zero, clientError(op, path, fmt.Errorf("%w: %w", ctx.Err(), ErrOutcomeUnknown))

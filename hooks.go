@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/proto"
 )
 
@@ -136,3 +137,47 @@ func (r RequestInfo) Result() string {
 }
 
 func codeLabel(c proto.Code) string { return strings.ReplaceAll(c.String(), " ", "_") }
+
+// timeRequest marks k to be reported to the request hooks, if any, once
+// it completes.
+func (c *Client) timeRequest(ctx context.Context, k *call) {
+	if len(c.hooks.request) > 0 {
+		k.hctx, k.start = ctx, time.Now()
+	}
+}
+
+// reportRequest tells the request hooks about k, which has completed (or
+// failed before it was sent).
+func (c *Client) reportRequest(k *call) {
+	r := RequestInfo{Op: k.op, Path: k.path, Start: k.start, Latency: time.Since(k.start), BytesIn: k.rsize, Err: k.result()}
+	if k.cn.Load() != nil {
+		r.BytesOut = len(k.Append(nil)) + 12 // length, xid, op
+	}
+	for _, h := range c.hooks.request {
+		h.OnRequest(k.hctx, r)
+	}
+}
+
+// reportWatchEvent tells the watch hooks about e, queued behind queued-1
+// others.
+func (c *Client) reportWatchEvent(e Event, queued int) {
+	for _, h := range c.hooks.watch {
+		h.OnWatchEvent(e, queued)
+	}
+}
+
+// reportConnect tells the connection hooks about an attempt on addr.
+func (c *Client) reportConnect(addr string, cn *conn.Conn, err error, prevID int64, took time.Duration) {
+	if len(c.hooks.connect) == 0 {
+		return
+	}
+	info := ConnectInfo{Server: addr, Duration: took, Err: err}
+	if err == nil {
+		s := cn.Session()
+		info.SessionID, info.ReadOnly = s.SessionID, s.ReadOnly
+		info.Resumed = prevID != 0 && s.SessionID == prevID
+	}
+	for _, h := range c.hooks.connect {
+		h.OnConnect(info)
+	}
+}

@@ -45,7 +45,9 @@ func (c *Client) run() {
 			}
 		}
 		addr := srv.Addr
+		began, prevID := time.Now(), c.SessionID()
 		cn, err := c.dial(srv)
+		c.reportConnect(addr, cn, err, prevID, time.Since(began))
 		switch {
 		case errors.Is(err, conn.ErrSessionExpired):
 			c.sessionLost("the server reported the session expired")
@@ -65,6 +67,9 @@ func (c *Client) run() {
 		rw, cause := c.serve(cn)
 		preferred = rw
 		c.disconnected(cn)
+		for _, h := range c.hooks.connect {
+			h.OnDisconnect(addr, cause)
+		}
 		// Only a server that answered after the handshake proved healthy:
 		// a connection dropped before (a server accepting and closing
 		// every connection) counts as a failure, so the next pass backs off.
@@ -84,6 +89,10 @@ func (c *Client) run() {
 		}
 		if c.closing.Load() {
 			return // Close is waiting for closeSession: do not reconnect
+		}
+		if errors.Is(cause, conn.ErrSessionExpired) && c.ctx.Err() == nil {
+			c.sessionLost("a server answered that the session expired")
+			continue
 		}
 		if c.ctx.Err() == nil {
 			c.log.Info("kazoo: connection lost", "server", addr, "err", cause)

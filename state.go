@@ -47,6 +47,7 @@ type stateHub struct {
 	mu    sync.Mutex
 	state State
 	subs  map[*queue.Queue[State]]struct{}
+	hooks []HookStateChange
 }
 
 func (h *stateHub) get() State {
@@ -63,7 +64,11 @@ func (h *stateHub) set(s State) bool {
 	if h.state == s || h.state == Closed {
 		return false
 	}
+	from := h.state
 	h.state = s
+	for _, hook := range h.hooks {
+		hook.OnStateChange(from, s)
+	}
 	if s != Closed {
 		for q := range h.subs {
 			q.Put(s)

@@ -50,7 +50,7 @@ func (o *txnOp) Append(b []byte) []byte {
 		r := proto.CheckVersionRequest{Path: c.serverPath(o.path), Version: o.version}
 		return r.Append(b)
 	case proto.OpSetData:
-		r := proto.SetDataRequest{Path: c.serverPath(o.path), Data: o.data, Version: o.version}
+		r := proto.SetDataRequest{Path: c.serverPath(o.path), Data: stored(o.data), Version: o.version}
 		return r.Append(b)
 	case proto.OpGetData, proto.OpGetChildren:
 		r := proto.PathWatchRequest{Path: c.serverPath(o.path)}

@@ -141,6 +141,9 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 			e.Path = m.c.stripRoot(chs.path)
 		}
 		chs.send(e)
+		if len(m.c.hooks.watch) > 0 {
+			m.c.reportWatchEvent(e, 1)
+		}
 		delete(m.oneShot, watchKey{chs.path, kind})
 	}
 	switch ev.Type {
@@ -162,14 +165,14 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 		e.Path = m.c.stripRoot(path)
 	}
 	for _, w := range m.persistent[watchKey{path, watchPersistent}] {
-		w.q.Put(e)
+		w.put(e)
 	}
 	if ev.Type == proto.EventNodeChildrenChanged {
 		return // recursive watches do not see child events
 	}
 	for p := path; ; p = parentPath(p) {
 		for _, w := range m.persistent[watchKey{p, watchRecursive}] {
-			w.q.Put(e)
+			w.put(e)
 		}
 		if p == "/" {
 			return
@@ -200,20 +203,24 @@ func (m *watchManager) terminate(err error, final bool) {
 	oneShot, persistent := m.oneShot, m.persistent
 	m.oneShot = make(map[watchKey]channels)
 	m.persistent = make(map[watchKey][]*Watcher)
-	ended := m.ended
-	if final {
-		m.ended = make(map[*Watcher]struct{})
-	}
 	for _, ws := range persistent {
 		for _, w := range ws {
-			ended[w] = struct{}{}
+			m.ended[w] = struct{}{}
 		}
+	}
+	// A snapshot: Watcher.Close may drop from m.ended meanwhile.
+	ended := make([]*Watcher, 0, len(m.ended))
+	for w := range m.ended {
+		ended = append(ended, w)
+	}
+	if final {
+		m.ended = make(map[*Watcher]struct{})
 	}
 	m.mu.Unlock()
 	for key, chs := range oneShot {
 		chs.send(Event{Type: EventNotWatching, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err})
 	}
-	for w := range ended {
+	for _, w := range ended {
 		last := Event{Type: EventNotWatching, Path: w.path, Zxid: -1, Err: err}
 		if final {
 			w.q.Finish(last)
@@ -296,7 +303,7 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 		last.then = func() {
 			if last.err == nil && last.code == proto.CodeOK {
 				for _, w := range resync {
-					w.q.Put(Event{Type: EventResync, Path: w.path, Zxid: -1})
+					w.put(Event{Type: EventResync, Path: w.path, Zxid: -1})
 				}
 			}
 		}
@@ -327,6 +334,13 @@ func (w *Watcher) Events() <-chan Event { return w.q.Out() }
 
 // Path returns the watched path.
 func (w *Watcher) Path() string { return w.path }
+
+// put queues a server's event for the consumer, and tells the watch hooks.
+func (w *Watcher) put(e Event) {
+	if w.q.Put(e) && len(w.c.hooks.watch) > 0 {
+		w.c.reportWatchEvent(e, w.q.Len())
+	}
+}
 
 // Close stops the watch and closes the channel; queued events are dropped.
 // When it was the last local watch of its kind on the path, the server's

@@ -82,7 +82,9 @@ func createProtected(ctx context.Context, c *kazoo.Client, parent, name string, 
 		if err == nil {
 			return p, st, nil
 		}
-		if !retryable(err) || ctx.Err() != nil {
+		// A lost sequential create is unsafe to retry for the client
+		// (ErrUnsafeToRetry); here the next attempt adopts it instead.
+		if !(retryable(err) || errors.Is(err, kazoo.ErrUnsafeToRetry)) || ctx.Err() != nil {
 			if ctx.Err() != nil {
 				// The create may have happened: remove it, as far as we can.
 				_ = cleanup(ctx, c, func(ctx context.Context) error {

@@ -249,6 +249,37 @@ func TestUnsolicitedAuthFailure(t *testing.T) {
 	}
 }
 
+// A reply saying the session expired ends the connection with
+// ErrSessionExpired, so that the client learns it lost its session even
+// when the server keeps the connection open.
+func TestSessionExpiredReplyEndsConnection(t *testing.T) {
+	addr := fakeServer(t, connectResp(3000, true), func(nc net.Conn) {
+		h, err := readRequest(nc)
+		if err != nil {
+			return
+		}
+		reply(nc, h.Xid, proto.CodeSessionExpired, nil)
+		io.Copy(io.Discard, nc)
+	})
+	c := dial(t, addr)
+	r := newResult()
+	if err := c.Send(proto.OpSync, nil, r); err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	if got := r.wait(t); got.err != nil || got.hdr.Err != proto.CodeSessionExpired {
+		t.Fatalf("the call got %v, %v; want the server's answer", got.hdr, got.err)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection survived a session-expired reply")
+	}
+	if !errors.Is(c.Err(), ErrSessionExpired) {
+		t.Errorf("cause = %v, want ErrSessionExpired", c.Err())
+	}
+}
+
 // Closing fails every pending call, sent or queued, exactly once.
 func TestCloseFailsPendingCalls(t *testing.T) {
 	gate, got := make(chan struct{}), make(chan int32, 100)

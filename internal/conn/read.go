@@ -222,8 +222,14 @@ func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, e
 	if p.call != nil {
 		p.call.Complete(hdr, body, nil)
 	}
-	if hdr.Err == proto.CodeSessionClosedRequireSASL {
+	switch hdr.Err {
+	case proto.CodeSessionClosedRequireSASL:
 		return ErrSASLRequired // the server closes the connection after it
+	case proto.CodeSessionExpired:
+		// The session is gone, though this server kept the connection
+		// open (seen on ensembles after an expiry): nothing more can be
+		// done on it, and the client must learn it lost its session.
+		return ErrSessionExpired
 	}
 	return nil
 }

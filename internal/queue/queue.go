@@ -50,6 +50,14 @@ func (q *Queue[T]) Put(v T) bool {
 	return true
 }
 
+// Len returns how many items wait to be received: queued, and in the
+// channel.
+func (q *Queue[T]) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) + len(q.out)
+}
+
 func (q *Queue[T]) signal() {
 	select {
 	case q.wake <- struct{}{}:
