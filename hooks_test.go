@@ -50,8 +50,10 @@ func (r *recorder) OnRequest(ctx context.Context, info kazoo.RequestInfo) {
 	})
 }
 
-func (r *recorder) OnConnect(c kazoo.ConnectInfo) { r.note(func() { r.connects = append(r.connects, c) }) }
-func (r *recorder) OnDisconnect(string, error)    { r.note(func() { r.disconnects++ }) }
+func (r *recorder) OnConnect(c kazoo.ConnectInfo) {
+	r.note(func() { r.connects = append(r.connects, c) })
+}
+func (r *recorder) OnDisconnect(string, error) { r.note(func() { r.disconnects++ }) }
 func (r *recorder) OnWatchEvent(e kazoo.Event, _ int) {
 	r.note(func() { r.events = append(r.events, e) })
 }
