@@ -1,6 +1,6 @@
 module github.com/kazoo-go/kazoo/kzprom
 
-go 1.26.8
+go 1.24
 
 require github.com/kazoo-go/kazoo v0.0.0
 
