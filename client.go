@@ -100,6 +100,9 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 		loopDone: make(chan struct{}),
 		hooks:    hooks,
 	}
+	if o.sessionID != 0 {
+		c.sessionID, c.passwd, c.lastHeard = o.sessionID, o.sessionPasswd, time.Now()
+	}
 	c.state.hooks = hooks.state
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.watches.init(c)

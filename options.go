@@ -32,6 +32,8 @@ type options struct {
 	}
 	backoffMin, backoffMax time.Duration
 	hooks                  []Hook
+	sessionID              int64 // WithSession
+	sessionPasswd          []byte
 }
 
 type authInfo struct {
@@ -176,5 +178,19 @@ func (o *options) validate() error {
 			return bad("auth with an empty scheme")
 		}
 	}
+	if o.sessionID != 0 && len(o.sessionPasswd) != 16 {
+		return bad("session password of %d bytes: ZooKeeper's are 16", len(o.sessionPasswd))
+	}
 	return nil
+}
+
+// WithSession resumes an existing session instead of opening a new one:
+// the id and password a previous process read from Client.SessionID and
+// Client.SessionPassword (kazoo's client_id). A process that restarts
+// faster than its session times out keeps its ephemeral nodes and its
+// place in every lock queue. When the session has expired meanwhile, the
+// client reports Lost and opens a new session, as after any expiry:
+// compare SessionID to tell.
+func WithSession(id int64, password []byte) Option {
+	return func(o *options) { o.sessionID, o.sessionPasswd = id, append([]byte(nil), password...) }
 }

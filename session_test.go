@@ -558,3 +558,33 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestResumeSessionAcrossProcesses resumes a session by its id and
+// password from another client, as a restarted process would: the
+// ephemeral node of the first survives, and the new client owns it.
+func TestResumeSessionAcrossProcesses(t *testing.T) {
+	srv := zktest.Shared(t)
+	servers := srv.Chroot(t)
+	chroot := servers[len(srv.Addr()):]
+	proxy := zktest.NewProxy(t, srv.Addr())
+	first := connectTo(t, proxy.Addr()+chroot, kazoo.WithSessionTimeout(10*time.Second))
+	ctx := testCtx(t)
+	if _, _, err := first.Create(ctx, "/mine", nil, kazoo.WithMode(kazoo.ModeEphemeral)); err != nil {
+		t.Fatal(err)
+	}
+	id, passwd := first.SessionID(), first.SessionPassword()
+	proxy.Close() // the first process dies without closing its session
+
+	second := connectTo(t, servers, kazoo.WithSession(id, passwd), kazoo.WithSessionTimeout(10*time.Second))
+	if second.SessionID() != id {
+		t.Fatalf("session %x, want the resumed %x", second.SessionID(), id)
+	}
+	ok, st, err := second.Exists(ctx, "/mine")
+	if err != nil || !ok || st.EphemeralOwner != id {
+		t.Fatalf("the ephemeral node after resuming: exists %v, owner %x, %v", ok, st.EphemeralOwner, err)
+	}
+
+	if _, err := kazoo.Connect(ctx, servers, kazoo.WithSession(id, []byte("short"))); !errors.Is(err, kazoo.ErrInvalidArgument) {
+		t.Fatalf("a 5-byte password: %v, want ErrInvalidArgument", err)
+	}
+}
