@@ -52,6 +52,7 @@ type Client struct {
 	loopDone  chan struct{}
 	saslDrops int     // SASL exchanges in a row the server dropped (session goroutine only)
 	hooks     hookSet // WithHooks, by interface
+	move      chan struct{} // capacity 1: SetServers asks to move to another server
 }
 
 // Connect parses servers ("h1:2181,h2,[::1]:2182/chroot"), starts the
@@ -99,6 +100,7 @@ func Connect(ctx context.Context, servers string, opts ...Option) (*Client, erro
 		timeout:  o.sessionTimeout,
 		loopDone: make(chan struct{}),
 		hooks:    hooks,
+		move:     make(chan struct{}, 1),
 	}
 	if o.sessionID != 0 {
 		c.sessionID, c.passwd, c.lastHeard = o.sessionID, o.sessionPasswd, time.Now()

@@ -236,6 +236,9 @@ func (c *Client) serve(cn *conn.Conn) (rwServer string, cause error) {
 			return "", cn.Err()
 		case <-c.ctx.Done():
 			return "", ErrClosed
+		case <-c.move:
+			c.handOver(cn)
+			return "", errMoving
 		case <-probe:
 			if addr := c.findReadWrite(cn.Addr()); addr != "" {
 				c.log.Info("kazoo: moving to a read-write server", "server", addr)

@@ -328,6 +328,13 @@ func (c *Conn) LastRecv() time.Time { return time.Unix(0, c.lastRecv.Load()) }
 // connection dropped before that proves nothing about the server's health.
 func (c *Conn) Answered() bool { return c.answered.Load() }
 
+// Pending returns how many requests await a reply.
+func (c *Conn) Pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fifo.size + c.auths.size
+}
+
 // Done is closed when the connection has ended; Err then says why.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 

@@ -12,6 +12,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // DefaultPort is ZooKeeper's client port.
@@ -90,8 +91,9 @@ type Resolver interface {
 	LookupHost(ctx context.Context, host string) ([]string, error)
 }
 
-// List yields addresses to try. It is not safe for concurrent use.
+// List yields addresses to try. Its methods are safe for concurrent use.
 type List struct {
+	mu       sync.Mutex
 	hosts    []string // configured host:port entries
 	resolver Resolver
 	pass     []string // the current pass: the hosts, shuffled
@@ -108,10 +110,40 @@ func New(hosts []string, r Resolver) *List {
 }
 
 // Len is the number of configured hosts.
-func (l *List) Len() int { return len(l.hosts) }
+func (l *List) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.hosts)
+}
 
 // Hosts returns the configured host:port entries.
-func (l *List) Hosts() []string { return l.hosts }
+func (l *List) Hosts() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.hosts...)
+}
+
+// Update replaces the configured hosts with hosts (as returned by Parse).
+// current is the entry of the connected server ("" while disconnected).
+// It reports whether the client should move to another server to even the
+// load (see Rebalance); the servers chosen then come first in the next
+// pass.
+func (l *List) Update(hosts []string, current string) (move bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	old := l.hosts
+	l.hosts = append([]string(nil), hosts...)
+	l.pass, l.next = nil, 0
+	if current == "" {
+		return false
+	}
+	to := Rebalance(old, l.hosts, current, nil)
+	if to == nil {
+		return false
+	}
+	l.pass = to
+	return true
+}
 
 // Server is an address to dial and the host name it was given as (for TLS
 // verification): Host equals the address's host for IP addresses.
@@ -126,6 +158,8 @@ type Server struct {
 // per pass. A name that does not resolve is skipped; if none resolves,
 // Next returns an error.
 func (l *List) Next(ctx context.Context) (srv Server, newPass bool, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	var lastErr error
 	for range len(l.hosts) {
 		if l.next >= len(l.pass) {
