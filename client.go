@@ -50,8 +50,8 @@ type Client struct {
 	ctx       context.Context // cancelled by Close: the session goroutine stops
 	cancel    context.CancelFunc
 	loopDone  chan struct{}
-	saslDrops int     // SASL exchanges in a row the server dropped (session goroutine only)
-	hooks     hookSet // WithHooks, by interface
+	saslDrops int           // SASL exchanges in a row the server dropped (session goroutine only)
+	hooks     hookSet       // WithHooks, by interface
 	move      chan struct{} // capacity 1: SetServers asks to move to another server
 }
 
