@@ -40,7 +40,9 @@ type Client struct {
 	auths     []authInfo
 	closeErr  error                    // ErrClosed or the terminal cause, once closing
 	versions  map[string]proto.Version // per server address, from ServerVersion
+	vmu       sync.Mutex               // guards versions, older and modern (taken under mu too)
 	older     map[string]proto.Version // per server address: it predates this (Unimplemented)
+	modern    map[string]bool          // per server address: it has create2 (3.5+)
 
 	lastCause error   // why the last connection attempt failed (for Connect's error)
 	backlog   []*call // async calls started while disconnected, in order (see start)
@@ -350,6 +352,13 @@ func (c *Client) submit(ctx context.Context, k *call, sync bool) error {
 // setWatches).
 func (c *Client) sendOn(cn *conn.Conn, k *call, sync bool) error {
 	k.cn.Store(cn)
+	if k.op == proto.OpCreate2 && k.body == nil {
+		// Chosen before the server was known (while disconnected): a
+		// 3.4 server has only create, which returns no Stat.
+		if old, _ := c.predatesAt(cn.Addr(), proto.Version{Major: 3, Minor: 5}); old {
+			k.op = proto.OpCreate
+		}
+	}
 	var err error
 	switch {
 	case k.xid != 0:

@@ -68,13 +68,23 @@
 // identities. Wrong credentials close the client with [ErrAuthFailed].
 // docs/security.md has the server configuration each needs.
 //
+// # Operations in production
+//
+// [Client.SetServers] changes the ensemble at run time, moving the client
+// with the Java client's probabilities so that the load spreads;
+// [WithSession] resumes a session after a restart; [WithHooks] lets
+// metrics and tracing see every request, state change, connection and
+// watch event (adapters: modules kzprom and kzotel).
+//
 // # Layers
 //
 // The module is layered so that each part is usable alone: package proto is
 // the wire protocol (pure functions, no I/O, the only codec), internal/conn
 // one connection (its reader goroutine, writes, pings), this package the
-// client, package zktest real servers for tests, and bench/ (a module of its
-// own) the comparison with other clients. A Get goes down in a straight
+// client; beside it, packages recipe (locks, leadership, queues, ...) and
+// cache (watchers and caches) use only this package's API; package zktest
+// runs real servers for tests, and bench/ (a module of its own) compares
+// with other clients. A Get goes down in a straight
 // line: Client.Get (ops.go), run and Client.submit (client.go), then
 // conn.Conn.SendSync, which encodes it with proto's records and writes it;
 // the connection's reader completes it (call.Complete decodes the reply with

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/proto"
 )
 
@@ -93,9 +94,9 @@ func (c *Client) ServerVersion(ctx context.Context) (proto.Version, error) {
 			continue
 		}
 		addr := l.cn.Addr()
-		c.mu.Lock()
+		c.vmu.Lock()
 		v, ok := c.versions[addr]
-		c.mu.Unlock()
+		c.vmu.Unlock()
 		if ok {
 			return v, nil
 		}
@@ -106,12 +107,12 @@ func (c *Client) ServerVersion(ctx context.Context) (proto.Version, error) {
 		if err != nil {
 			return proto.Version{}, &Error{Op: "srvr", Err: err}
 		}
-		c.mu.Lock()
+		c.vmu.Lock()
 		if c.versions == nil {
 			c.versions = make(map[string]proto.Version)
 		}
 		c.versions[addr] = v
-		c.mu.Unlock()
+		c.vmu.Unlock()
 		return v, nil
 	}
 }
@@ -120,14 +121,71 @@ func (c *Client) ServerVersion(ctx context.Context) (proto.Version, error) {
 // answered Unimplemented (and closes the connection, as servers do then).
 func (c *Client) learnUnimplemented(addr string, op proto.Op) {
 	since, _ := op.Since()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.vmu.Lock()
+	defer c.vmu.Unlock()
 	if c.older == nil {
 		c.older = make(map[string]proto.Version)
 	}
 	if v, ok := c.older[addr]; !ok || since.Less(v) {
 		c.older[addr] = since
 	}
+}
+
+// probeCreate2 learns, once per server, whether it has create2 (3.5+),
+// before the connection takes requests: Create's default needs it, and a
+// 3.4 server closes the connection on it without an answer, which would
+// fail every request pipelined behind. The probe creates "/", which every
+// server that knows create2 refuses (the node exists). It reports whether
+// cn is still usable.
+func (c *Client) probeCreate2(cn *conn.Conn) bool {
+	addr := cn.Addr()
+	c.vmu.Lock()
+	_, old := c.older[addr]
+	known := old || c.modern[addr]
+	if v, ok := c.versions[addr]; ok {
+		known = true
+		old = v.Less(proto.Version{Major: 3, Minor: 5})
+	}
+	c.vmu.Unlock()
+	if known {
+		return true
+	}
+	k := c.newAsyncCall(proto.OpCreate2, "")
+	k.body = &proto.CreateRequest{Path: "/", Data: []byte{}, ACL: OpenACLUnsafe}
+	if c.sendOn(cn, k, true) != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.SessionTimeout()*2/3)
+	defer cancel()
+	switch {
+	case !k.wait(ctx):
+		return true // no answer yet: let the requests' own answers tell
+	case k.err != nil && k.code == proto.CodeOK && errors.Is(cn.Err(), io.EOF):
+		// Closed by the server without an answer: what 3.4 does with an
+		// unknown opcode.
+		c.learnUnimplemented(addr, proto.OpCreate2)
+		return false
+	case k.err != nil && k.code == proto.CodeOK:
+		// The connection failed otherwise: probe no more (a server
+		// that cannot answer this cannot answer requests either; their
+		// own answers will tell), and go on if it still can.
+		c.vmu.Lock()
+		if c.modern == nil {
+			c.modern = make(map[string]bool)
+		}
+		c.modern[addr] = true
+		c.vmu.Unlock()
+		return !connDone(cn)
+	case k.code == proto.CodeUnimplemented:
+		return false // learnt by Complete
+	}
+	c.vmu.Lock()
+	if c.modern == nil {
+		c.modern = make(map[string]bool)
+	}
+	c.modern[addr] = true
+	c.vmu.Unlock()
+	return true
 }
 
 // serverPredates reports whether the connected server is known to be older
@@ -137,9 +195,14 @@ func (c *Client) serverPredates(v proto.Version) (predates, known bool) {
 	if l == nil {
 		return false, false
 	}
-	addr := l.cn.Addr()
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	return c.predatesAt(l.cn.Addr(), v)
+}
+
+// predatesAt reports whether the server at addr is known to be older than
+// v.
+func (c *Client) predatesAt(addr string, v proto.Version) (predates, known bool) {
+	c.vmu.Lock()
+	defer c.vmu.Unlock()
 	if sv, ok := c.versions[addr]; ok {
 		return sv.Less(v), true
 	}

@@ -206,6 +206,9 @@ func (c *Client) established(cn *conn.Conn, host string) {
 	if resumed {
 		c.watches.resend(cn, lastZxid)
 	}
+	if !c.probeCreate2(cn) {
+		return // a server before 3.5 closed the connection: learnt, the next one serves
+	}
 	c.mu.Lock()
 	c.sendBacklog(cn, epoch, nil) // before anything started from now on
 	c.live.Store(&liveConn{cn: cn, host: host, epoch: epoch})

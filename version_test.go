@@ -3,6 +3,7 @@ package kazoo_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/proto"
@@ -26,7 +27,7 @@ func TestUnsupportedOperationsFailClearly(t *testing.T) {
 		proto.OpGetEphemerals:        func() error { _, err := c.GetEphemerals(ctx, "/"); return err },
 		proto.OpGetAllChildrenNumber: func() error { _, err := c.GetAllChildrenNumber(ctx, "/"); return err },
 		proto.OpCreateTTL: func() error {
-			_, _, err := c.Create(ctx, "/ttl", nil, kazoo.WithMode(kazoo.ModePersistentTTL), kazoo.WithTTL(1000))
+			_, _, err := c.Create(ctx, "/ttl", nil, kazoo.WithMode(kazoo.ModePersistentTTL), kazoo.WithTTL(time.Second))
 			return err
 		},
 		proto.OpCreateContainer: func() error {
