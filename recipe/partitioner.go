@@ -292,7 +292,10 @@ func (p *SetPartitioner) run(ctx context.Context) {
 				break held
 			case st, ok := <-states.C():
 				if !ok || st == kazoo.Closed {
-					return // the client is closed: nothing more to allocate
+					// The client is closed: our locks went with its
+					// session, and nothing more is to be allocated.
+					p.setState(PartitionRelease, nil)
+					return
 				}
 				if st == kazoo.Suspended || st == kazoo.Lost {
 					break held
