@@ -141,11 +141,8 @@ func (c *Client) probeCreate2(cn *conn.Conn) bool {
 	addr := cn.Addr()
 	c.vmu.Lock()
 	_, old := c.older[addr]
-	known := old || c.modern[addr]
-	if v, ok := c.versions[addr]; ok {
-		known = true
-		old = v.Less(proto.Version{Major: 3, Minor: 5})
-	}
+	_, versioned := c.versions[addr]
+	known := old || versioned || c.modern[addr]
 	c.vmu.Unlock()
 	if known {
 		return true

@@ -209,6 +209,10 @@ func (c *Client) established(cn *conn.Conn, host string) {
 	if !c.probeCreate2(cn) {
 		return // a server before 3.5 closed the connection: learnt, the next one serves
 	}
+	// Only what the server answers from now on proves it healthy (see
+	// run's backoff): a server that drops every connection right after
+	// its setup (a session another client is taking) must be backed off.
+	cn.ForgetAnswers()
 	c.mu.Lock()
 	c.sendBacklog(cn, epoch, nil) // before anything started from now on
 	c.live.Store(&liveConn{cn: cn, host: host, epoch: epoch})

@@ -328,6 +328,11 @@ func (c *Conn) LastRecv() time.Time { return time.Unix(0, c.lastRecv.Load()) }
 // connection dropped before that proves nothing about the server's health.
 func (c *Conn) Answered() bool { return c.answered.Load() }
 
+// ForgetAnswers makes Answered false until the next frame arrives: the
+// client calls it once the session's setup (SASL, credentials, watches) is
+// done, so that only answers after it prove the connection healthy.
+func (c *Conn) ForgetAnswers() { c.answered.Store(false) }
+
 // Pending returns how many requests await a reply.
 func (c *Conn) Pending() int {
 	c.mu.Lock()

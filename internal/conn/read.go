@@ -194,6 +194,9 @@ func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, e
 		c.mu.Lock()
 		c.inFlight--
 		c.mu.Unlock()
+		if hdr.Err == proto.CodeSessionExpired {
+			return ErrSessionExpired // as for a request (see below)
+		}
 		return nil
 	case proto.XidAuth:
 		c.mu.Lock()
