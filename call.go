@@ -341,11 +341,12 @@ func (k *call) decode(body []byte) error {
 
 // result returns the call's error as the API reports it.
 func (k *call) result() error {
-	if (k.err != nil || k.code == proto.CodeSessionExpired) && k.c.closing.Load() {
+	gone := k.code == proto.CodeSessionExpired || k.code == proto.CodeUnknownSession
+	if (k.err != nil || gone) && k.c.closing.Load() {
 		// What a closing client's calls meet (the server dropping the
-		// connection, or answering "expired" after closeSession) is the
-		// close, not a failure.
-		if _, ok := k.err.(*Error); !ok || k.code == proto.CodeSessionExpired {
+		// connection, or answering "expired" or "unknown session" after
+		// closeSession) is the close, not a failure.
+		if _, ok := k.err.(*Error); !ok || gone {
 			return clientError(k.op, k.path, k.c.closeCause())
 		}
 	}
