@@ -264,6 +264,11 @@ func (c *Client) terminate(cause error) {
 // does not help.
 var ErrReplyTooLarge = errors.New("reply exceeds the client's limit; raise it with kazoo.WithMaxPacket")
 
+// errSASLRequired: the server refused a request because the client has not
+// authenticated with SASL. Whichever request met the refusal first, every
+// call failed by it says so.
+var errSASLRequired = fmt.Errorf("the server requires SASL authentication (see WithSASL): %w (%w)", ErrAuthFailed, ErrSessionClosedRequireSASL)
+
 // connError maps a connection-level failure to the API's error.
 func (c *Client) connError(err error) error {
 	var tooLarge *conn.ReplyTooLargeError
@@ -276,6 +281,8 @@ func (c *Client) connError(err error) error {
 			return cause
 		}
 		return ErrConnectionLoss
+	case errors.Is(err, conn.ErrSASLRequired):
+		return errSASLRequired
 	case errors.Is(err, conn.ErrAuthFailed):
 		return ErrAuthFailed
 	case errors.Is(err, conn.ErrTooLarge):

@@ -79,10 +79,7 @@ func (c *Client) run() {
 			failures++
 		}
 		if errors.Is(cause, conn.ErrAuthFailed) {
-			err := ErrAuthFailed
-			if errors.Is(cause, conn.ErrSASLRequired) {
-				err = fmt.Errorf("the server requires SASL authentication (see WithSASL): %w (%w)", ErrAuthFailed, ErrSessionClosedRequireSASL)
-			}
+			err := c.connError(cause)
 			c.log.Error("kazoo: authentication failed; the client is closed", "server", addr, "err", err)
 			c.terminate(err)
 			return
