@@ -78,16 +78,21 @@
 //
 // # Layers
 //
-// The module is layered so that each part is usable alone: package proto is
-// the wire protocol (pure functions, no I/O, the only codec), internal/conn
-// one connection (its reader goroutine, writes, pings), this package the
-// client; beside it, packages recipe (locks, leadership, queues, ...) and
-// cache (watchers and caches) use only this package's API; package zktest
-// runs real servers for tests, and bench/ (a module of its own) compares
-// with other clients. A Get goes down in a straight
-// line: Client.Get (ops.go), run and Client.submit (client.go), then
+// The module is layered so that each part is usable alone, and the folder
+// tree shows it: package proto is the wire protocol (pure functions, no
+// I/O, the only codec); internal/conn one connection (its reader
+// goroutine, writes, pings); internal/session the engine (the session
+// loop, reconnects, the watch manager, the backlog of futures, what each
+// server lacks); this package only the API: each method validates its
+// arguments, builds a call, submits it to the engine and maps the result
+// to its types. Beside it, packages recipe (locks, leadership, queues, ...)
+// and cache (watchers and caches) use only this package's API; package
+// zktest runs real servers for tests, and bench/ (a module of its own)
+// compares with other clients. A Get goes down in a straight line and
+// back up: Client.Get (ops.go) and run (future.go), then the engine's
+// Call.Exec and Session.submit (internal/session), then
 // conn.Conn.SendSync, which encodes it with proto's records and writes it;
-// the connection's reader completes it (call.Complete decodes the reply with
-// proto's records) and wakes the caller. docs/implementation.md walks it
-// through.
+// the connection's reader completes it (Call.Complete decodes the reply
+// with proto's records) and wakes the caller, whose extract function maps
+// the call to Get's results. docs/implementation.md walks it through.
 package kazoo

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kazoo-go/kazoo/internal/session"
 	"github.com/kazoo-go/kazoo/proto"
 )
 
@@ -42,14 +43,9 @@ func (e *Error) Unwrap() error {
 	return codeError(e.Code)
 }
 
-// codeError is the sentinel type for a server error code.
-type codeError proto.Code
-
-// Error returns "zookeeper: " and the code's description.
-func (c codeError) Error() string { return "zookeeper: " + proto.Code(c).String() }
-
-// Code reports the server error code the sentinel stands for.
-func (c codeError) Code() proto.Code { return proto.Code(c) }
+// codeError is the sentinel type for a server error code, the engine's:
+// the engine reports the same sentinels (see package internal/session).
+type codeError = session.CodeError
 
 // Sentinels for every server error code. errors.Is(err, ErrNoNode) is true
 // for any *Error carrying that code.
@@ -92,15 +88,15 @@ var (
 // when Close ran.
 var (
 	// ErrClosed: the client was closed.
-	ErrClosed = errors.New("client is closed")
+	ErrClosed = session.ErrClosed
 	// ErrInvalidPath: the path breaks ZooKeeper's path rules.
 	ErrInvalidPath = errors.New("invalid path")
 	// ErrDataTooLarge: the request would exceed the server's packet limit.
-	ErrDataTooLarge = errors.New("request too large for the packet limit")
+	ErrDataTooLarge = session.ErrDataTooLarge
 	// ErrInvalidArgument: an invalid flag combination, TTL, version or option.
-	ErrInvalidArgument = errors.New("invalid argument")
+	ErrInvalidArgument = session.ErrInvalidArgument
 	// ErrUnsupported: the connected server's version lacks the operation.
-	ErrUnsupported = errors.New("operation not supported by the server version")
+	ErrUnsupported = session.ErrUnsupported
 	// ErrOutcomeUnknown: the call's context ended after its request was
 	// sent; the server may or may not have applied it. The error also
 	// matches the context's error.
@@ -130,6 +126,11 @@ func opError(op proto.Op, path string, code proto.Code) error {
 	}
 	return &Error{Code: code, Op: op.String(), Path: path}
 }
+
+// ErrReplyTooLarge: a reply exceeded the client's packet limit (see
+// WithMaxPacket). The reply was skipped and the connection kept; retrying
+// does not help.
+var ErrReplyTooLarge = session.ErrReplyTooLarge
 
 func clientError(op proto.Op, path string, err error) error {
 	return &Error{Op: op.String(), Path: path, Err: err}

@@ -2,9 +2,11 @@ package kazoo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
-	"github.com/kazoo-go/kazoo/internal/conn"
+	"github.com/kazoo-go/kazoo/internal/session"
+	"github.com/kazoo-go/kazoo/proto"
 )
 
 // Future is the pending result of an asynchronous operation. Operations
@@ -12,24 +14,22 @@ import (
 // completed in the order they were started.
 //
 // A Future is its call: starting an operation allocates nothing more.
-type Future[T any] call
+type Future[T any] session.Call
 
-func (f *Future[T]) call() *call { return (*call)(f) }
+func (f *Future[T]) call() *session.Call { return (*session.Call)(f) }
 
 // Done is closed when the result is ready.
 func (f *Future[T]) Done() <-chan struct{} {
 	k := f.call()
-	if cn := k.cn.Load(); cn != nil && !k.completed() {
-		cn.Flush() // its waiter is about to block
-	}
-	return k.doneChan()
+	k.Flush() // its waiter is about to block
+	return k.DoneChan()
 }
 
 // Result waits for the operation and returns its result.
 func (f *Future[T]) Result() (T, error) {
 	k := f.call()
-	k.wait(context.Background())
-	return k.extract.(func(*call) (T, error))(k)
+	k.Wait(context.Background())
+	return k.Extract.(func(*session.Call) (T, error))(k)
 }
 
 // Wait returns the result, or ctx's error if ctx ends first (the operation
@@ -38,125 +38,84 @@ func (f *Future[T]) Wait(ctx context.Context) (T, error) {
 	k := f.call()
 	if ctx == nil {
 		var zero T
-		return zero, clientError(k.op, k.path, errNilContext)
+		return zero, clientError(k.Op, k.Path, errNilContext)
 	}
-	if !k.wait(ctx) {
+	if !k.Wait(ctx) {
 		var zero T
 		return zero, ctx.Err()
 	}
-	return k.extract.(func(*call) (T, error))(k)
+	return k.Extract.(func(*session.Call) (T, error))(k)
 }
 
-// start sends an async call and returns its future at once. While
-// disconnected the call joins the client's backlog, which the next
-// connection of its session sends first, in order (see Client.established).
-func start[T any](ctx context.Context, k *call, extract func(*call) (T, error)) *Future[T] {
-	k.extract = extract
+// start submits an async call and returns its future at once. While
+// disconnected the engine keeps the call in its backlog, which the next
+// connection of its session sends first, in order.
+func start[T any](ctx context.Context, k *session.Call, extract func(*session.Call) (T, error)) *Future[T] {
+	k.Extract = extract
 	f := (*Future[T])(k)
-	c := k.c
-	if k.err == nil && ctx == nil {
-		k.err = errNilContext
+	if k.Err == nil && ctx == nil {
+		k.Err = errNilContext
 	}
 	if ctx != nil {
-		c.timeRequest(ctx, k)
+		k.Time(ctx)
 	}
-	if k.err == nil {
-		k.err = ctx.Err() // nothing is sent for a context already done
+	if k.Err == nil {
+		k.Err = ctx.Err() // nothing is sent for a context already done
 	}
-	if k.err == nil {
+	if k.Err == nil {
 		// Once submitted, k belongs to the connection or the backlog.
-		if err := c.submitAsync(ctx, k); err != nil {
-			k.fail(err)
+		if err := k.SubmitAsync(ctx); err != nil {
+			k.Fail(err)
 		}
 		return f
 	}
-	k.finish()
+	k.Finish()
 	return f
 }
 
-// submitAsync sends k on the live connection of its session, or queues it
-// in the backlog while there is none.
-func (c *Client) submitAsync(ctx context.Context, k *call) error {
-	if l := c.live.Load(); l != nil && l.epoch == k.epoch {
-		if err := c.sendOn(l.cn, k, false); err == nil || errorIsFinal(err) {
-			return err
-		}
-	}
-	if len(k.Append(nil))+12 > c.opts.maxPacket {
-		return ErrDataTooLarge // no connection would take it
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case c.closeErr != nil:
-		return c.closeErr
-	case c.epoch.Load() != k.epoch:
-		return ErrSessionExpired
-	}
-	if l := c.live.Load(); l != nil && l.epoch == k.epoch {
-		// Live since the first look: the backlog was sent before it was
-		// published, so this call comes after it.
-		return c.sendOn(l.cn, k, false)
-	}
-	k.queued = true
-	k.stop = context.AfterFunc(ctx, func() { c.unqueue(k, ctx.Err()) })
-	c.backlog = append(c.backlog, k)
-	return nil
-}
-
-// unqueue fails a backlog call with err, unless it was sent meanwhile.
-func (c *Client) unqueue(k *call, err error) {
-	c.mu.Lock()
-	queued := k.queued
-	k.queued = false
-	c.mu.Unlock()
-	if queued {
-		k.fail(err)
-	}
-}
-
-// sendBacklog sends the backlog on cn, in order, or fails it with err when
-// cn is nil (c.mu held).
-func (c *Client) sendBacklog(cn *conn.Conn, epoch uint64, err error) {
-	backlog := c.backlog
-	c.backlog = nil
-	for _, k := range backlog {
-		if !k.queued {
-			continue // its context ended
-		}
-		k.queued = false
-		k.stop()
-		cause := err
-		if cause == nil && k.epoch != epoch {
-			cause = ErrSessionExpired
-		}
-		if cause == nil {
-			if cause = c.sendOn(cn, k, false); cause == nil {
-				continue
-			}
-		}
-		k.fail(cause)
-	}
-}
-
-// errorIsFinal reports whether a send error is the request's own fault:
-// waiting for another connection would not help.
-func errorIsFinal(err error) bool { return err == ErrDataTooLarge }
-
 // run executes a pooled call synchronously and extracts its result.
-func run[T any](ctx context.Context, k *call, extract func(*call) (T, error)) (T, error) {
-	op, path := k.op, k.path // k is not ours to read once abandoned
+func run[T any](ctx context.Context, k *session.Call, extract func(*session.Call) (T, error)) (T, error) {
+	op, path := k.Op, k.Path // k is not ours to read once abandoned
 	if ctx == nil {
-		k.release()
+		k.Release()
 		var zero T
 		return zero, clientError(op, path, errNilContext)
 	}
-	k.c.timeRequest(ctx, k)
-	if k.c.exec(ctx, k) {
+	k.Time(ctx)
+	if k.Exec(ctx) {
 		var zero T
 		return zero, clientError(op, path, fmt.Errorf("%w: %w", ctx.Err(), ErrOutcomeUnknown))
 	}
 	v, err := extract(k)
-	k.release()
+	k.Release()
 	return v, err
+}
+
+// result returns the call's error as the API reports it.
+func result(k *session.Call) error {
+	gone := k.Code == proto.CodeSessionExpired || k.Code == proto.CodeUnknownSession
+	if k.Err != nil || gone {
+		if cause := k.CloseCause(); cause != nil {
+			// What a closing client's calls meet (the server dropping the
+			// connection, or answering "expired" or "unknown session" after
+			// closeSession) is the close, not a failure.
+			if _, ok := k.Err.(*Error); !ok || gone {
+				return clientError(k.Op, k.Path, cause)
+			}
+		}
+	}
+	if k.Err != nil {
+		var e *Error
+		if errors.As(k.Err, &e) {
+			return k.Err
+		}
+		if code, ok := k.Err.(codeError); ok {
+			return &Error{Code: proto.Code(code), Op: k.Op.String(), Path: k.Path}
+		}
+		return &Error{Code: k.Code, Op: k.Op.String(), Path: k.Path, Err: k.Err}
+	}
+	if k.Code != proto.CodeOK {
+		return opError(k.Op, k.Path, k.Code)
+	}
+	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kazoo-go/kazoo/internal/conn"
+	"github.com/kazoo-go/kazoo/internal/session"
 	"github.com/kazoo-go/kazoo/proto"
 )
 
@@ -55,15 +55,12 @@ type HookConnect interface {
 	OnDisconnect(server string, cause error)
 }
 
-// ConnectInfo describes one connection attempt.
-type ConnectInfo struct {
-	Server    string        // the address dialled
-	SessionID int64         // the session established or resumed (0 on failure)
-	Resumed   bool          // an existing session was resumed, not a new one made
-	ReadOnly  bool          // the server is read-only
-	Duration  time.Duration // dial and handshake
-	Err       error
-}
+// ConnectInfo describes one connection attempt: Server, the address
+// dialled; SessionID, the session established or resumed (0 on failure);
+// Resumed, whether an existing session was resumed rather than a new one
+// made; ReadOnly, whether the server is read-only; Duration, of dial and
+// handshake; Err, nil on success.
+type ConnectInfo = session.ConnectInfo
 
 // HookWatchEvent is told of every watch event as it is queued for delivery,
 // with the number of events then waiting in that watch's queue (1 or more;
@@ -138,46 +135,46 @@ func (r RequestInfo) Result() string {
 
 func codeLabel(c proto.Code) string { return strings.ReplaceAll(c.String(), " ", "_") }
 
-// timeRequest marks k to be reported to the request hooks, if any, once
-// it completes.
-func (c *Client) timeRequest(ctx context.Context, k *call) {
-	if len(c.hooks.request) > 0 {
-		k.hctx, k.start = ctx, time.Now()
+// The engine tells the hooks through session.Hooks, which hookSet
+// implements.
+var _ session.Hooks = hookSet{}
+
+// StateChange tells the state hooks about a transition.
+func (s hookSet) StateChange(from, to State) {
+	for _, h := range s.state {
+		h.OnStateChange(from, to)
 	}
 }
 
-// reportRequest tells the request hooks about k, which has completed (or
-// failed before it was sent).
-func (c *Client) reportRequest(k *call) {
-	r := RequestInfo{Op: k.op, Path: k.path, Start: k.start, Latency: time.Since(k.start), BytesIn: k.rsize, Err: k.result()}
-	if k.cn.Load() != nil {
+// Request tells the request hooks about k, which has completed (or failed
+// before it was sent).
+func (s hookSet) Request(ctx context.Context, k *session.Call, start time.Time) {
+	r := RequestInfo{Op: k.Op, Path: k.Path, Start: start, Latency: time.Since(start), BytesIn: k.RSize, Err: result(k)}
+	if k.Sent() {
 		r.BytesOut = len(k.Append(nil)) + 12 // length, xid, op
 	}
-	for _, h := range c.hooks.request {
-		h.OnRequest(k.hctx, r)
+	for _, h := range s.request {
+		h.OnRequest(ctx, r)
 	}
 }
 
-// reportWatchEvent tells the watch hooks about e, queued behind queued-1
-// others.
-func (c *Client) reportWatchEvent(e Event, queued int) {
-	for _, h := range c.hooks.watch {
-		h.OnWatchEvent(e, queued)
-	}
-}
-
-// reportConnect tells the connection hooks about an attempt on addr.
-func (c *Client) reportConnect(addr string, cn *conn.Conn, err error, prevID int64, took time.Duration) {
-	if len(c.hooks.connect) == 0 {
-		return
-	}
-	info := ConnectInfo{Server: addr, Duration: took, Err: err}
-	if err == nil {
-		s := cn.Session()
-		info.SessionID, info.ReadOnly = s.SessionID, s.ReadOnly
-		info.Resumed = prevID != 0 && s.SessionID == prevID
-	}
-	for _, h := range c.hooks.connect {
+// Connect tells the connection hooks about an attempt.
+func (s hookSet) Connect(info ConnectInfo) {
+	for _, h := range s.connect {
 		h.OnConnect(info)
+	}
+}
+
+// Disconnect tells the connection hooks that a connection ended.
+func (s hookSet) Disconnect(server string, cause error) {
+	for _, h := range s.connect {
+		h.OnDisconnect(server, cause)
+	}
+}
+
+// WatchEvent tells the watch hooks about e, queued behind queued-1 others.
+func (s hookSet) WatchEvent(e Event, queued int) {
+	for _, h := range s.watch {
+		h.OnWatchEvent(e, queued)
 	}
 }

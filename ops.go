@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kazoo-go/kazoo/internal/session"
 	"github.com/kazoo-go/kazoo/proto"
 )
 
@@ -46,14 +47,14 @@ type ACLResult struct {
 }
 
 // prep fills a call after validating path (and the op against the server
-// version); an invalid call keeps the error in k.err and is never sent.
-func (c *Client) prep(ctx context.Context, k *call) *call {
-	if err := validatePath(k.path, k.flags.Sequential()); err != nil {
-		k.err = err
+// version); an invalid call keeps the error in k.Err and is never sent.
+func (c *Client) prep(ctx context.Context, k *session.Call) *session.Call {
+	if err := validatePath(k.Path, k.Flags.Sequential()); err != nil {
+		k.Err = err
 		return k
 	}
-	if err := c.supports(k.op); err != nil {
-		k.err = err
+	if err := c.s.Supports(k.Op); err != nil {
+		k.Err = err
 	}
 	return k
 }
@@ -63,7 +64,7 @@ func (c *Client) check(op proto.Op, path string) error {
 	if err := ValidatePath(path); err != nil {
 		return clientError(op, path, err)
 	}
-	if err := c.supports(op); err != nil {
+	if err := c.s.Supports(op); err != nil {
 		return clientError(op, path, err)
 	}
 	return nil
@@ -71,18 +72,18 @@ func (c *Client) check(op proto.Op, path string) error {
 
 // ---- getData
 
-func (c *Client) prepGet(ctx context.Context, k *call, watch bool) *call {
+func (c *Client) prepGet(ctx context.Context, k *session.Call, watch bool) *session.Call {
 	if watch {
-		k.watch, k.wkind, k.wch = true, watchData, make(chan Event, 1)
+		k.Watch, k.WKind, k.WCh = true, session.WatchData, make(chan Event, 1)
 	}
 	return c.prep(ctx, k)
 }
 
-func extractGet(k *call) (GetResult, error) { return GetResult{k.rdata, k.stat}, k.result() }
+func extractGet(k *session.Call) (GetResult, error) { return GetResult{k.RData, k.Stat}, result(k) }
 
 // Get returns the data and Stat of the node at path.
 func (c *Client) Get(ctx context.Context, path string) ([]byte, Stat, error) {
-	r, err := run(ctx, c.prepGet(ctx, c.getCall(proto.OpGetData, path), false), extractGet)
+	r, err := run(ctx, c.prepGet(ctx, c.s.GetCall(proto.OpGetData, path), false), extractGet)
 	return r.Data, r.Stat, err
 }
 
@@ -90,8 +91,8 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, Stat, error) {
 // the node's data changes or it is deleted (or EventNotWatching when the
 // session ends). No watch is left when the node does not exist.
 func (c *Client) GetW(ctx context.Context, path string) ([]byte, Stat, <-chan Event, error) {
-	k := c.prepGet(ctx, c.getCall(proto.OpGetData, path), true)
-	ch := k.wch
+	k := c.prepGet(ctx, c.s.GetCall(proto.OpGetData, path), true)
+	ch := k.WCh
 	r, err := run(ctx, k, extractGet)
 	if err != nil {
 		ch = nil
@@ -101,37 +102,37 @@ func (c *Client) GetW(ctx context.Context, path string) ([]byte, Stat, <-chan Ev
 
 // GetAsync starts Get and returns at once.
 func (c *Client) GetAsync(ctx context.Context, path string) *Future[GetResult] {
-	return start(ctx, c.prepGet(ctx, c.newAsyncCall(proto.OpGetData, path), false), extractGet)
+	return start(ctx, c.prepGet(ctx, c.s.NewAsyncCall(proto.OpGetData, path), false), extractGet)
 }
 
 // GetWAsync starts GetW and returns at once. The channel receives the
 // watch's event if the future succeeds; if it fails, no watch was left and
 // the channel stays silent.
 func (c *Client) GetWAsync(ctx context.Context, path string) (*Future[GetResult], <-chan Event) {
-	k := c.prepGet(ctx, c.newAsyncCall(proto.OpGetData, path), true)
-	return start(ctx, k, extractGet), k.wch
+	k := c.prepGet(ctx, c.s.NewAsyncCall(proto.OpGetData, path), true)
+	return start(ctx, k, extractGet), k.WCh
 }
 
 // ---- exists
 
-func extractExists(k *call) (ExistsResult, error) {
-	err := k.result()
-	if k.code == proto.CodeNoNode && k.err == nil {
+func extractExists(k *session.Call) (ExistsResult, error) {
+	err := result(k)
+	if k.Code == proto.CodeNoNode && k.Err == nil {
 		return ExistsResult{}, nil
 	}
-	return ExistsResult{Exists: err == nil, Stat: k.stat}, err
+	return ExistsResult{Exists: err == nil, Stat: k.Stat}, err
 }
 
-func (c *Client) prepExists(ctx context.Context, k *call, watch bool) *call {
+func (c *Client) prepExists(ctx context.Context, k *session.Call, watch bool) *session.Call {
 	if watch {
-		k.watch, k.wkind, k.wch = true, watchData, make(chan Event, 1)
+		k.Watch, k.WKind, k.WCh = true, session.WatchData, make(chan Event, 1)
 	}
 	return c.prep(ctx, k)
 }
 
 // Exists reports whether the node at path exists, with its Stat.
 func (c *Client) Exists(ctx context.Context, path string) (bool, Stat, error) {
-	r, err := run(ctx, c.prepExists(ctx, c.getCall(proto.OpExists, path), false), extractExists)
+	r, err := run(ctx, c.prepExists(ctx, c.s.GetCall(proto.OpExists, path), false), extractExists)
 	return r.Exists, r.Stat, err
 }
 
@@ -139,8 +140,8 @@ func (c *Client) Exists(ctx context.Context, path string) (bool, Stat, error) {
 // exists: the channel receives one event when it is created, deleted or its
 // data changes.
 func (c *Client) ExistsW(ctx context.Context, path string) (bool, Stat, <-chan Event, error) {
-	k := c.prepExists(ctx, c.getCall(proto.OpExists, path), true)
-	ch := k.wch
+	k := c.prepExists(ctx, c.s.GetCall(proto.OpExists, path), true)
+	ch := k.WCh
 	r, err := run(ctx, k, extractExists)
 	if err != nil {
 		ch = nil
@@ -150,40 +151,40 @@ func (c *Client) ExistsW(ctx context.Context, path string) (bool, Stat, <-chan E
 
 // ExistsAsync starts Exists and returns at once.
 func (c *Client) ExistsAsync(ctx context.Context, path string) *Future[ExistsResult] {
-	return start(ctx, c.prepExists(ctx, c.newAsyncCall(proto.OpExists, path), false), extractExists)
+	return start(ctx, c.prepExists(ctx, c.s.NewAsyncCall(proto.OpExists, path), false), extractExists)
 }
 
 // ExistsWAsync starts ExistsW and returns at once; see GetWAsync for the
 // channel.
 func (c *Client) ExistsWAsync(ctx context.Context, path string) (*Future[ExistsResult], <-chan Event) {
-	k := c.prepExists(ctx, c.newAsyncCall(proto.OpExists, path), true)
-	return start(ctx, k, extractExists), k.wch
+	k := c.prepExists(ctx, c.s.NewAsyncCall(proto.OpExists, path), true)
+	return start(ctx, k, extractExists), k.WCh
 }
 
 // ---- getChildren2
 
-func (c *Client) prepChildren(ctx context.Context, k *call, watch bool) *call {
+func (c *Client) prepChildren(ctx context.Context, k *session.Call, watch bool) *session.Call {
 	if watch {
-		k.watch, k.wkind, k.wch = true, watchChild, make(chan Event, 1)
+		k.Watch, k.WKind, k.WCh = true, session.WatchChild, make(chan Event, 1)
 	}
 	return c.prep(ctx, k)
 }
 
-func extractChildren(k *call) (ChildrenResult, error) {
-	return ChildrenResult{k.children, k.stat}, k.result()
+func extractChildren(k *session.Call) (ChildrenResult, error) {
+	return ChildrenResult{k.Children, k.Stat}, result(k)
 }
 
 // Children returns the names of the node's children (unsorted) and its Stat.
 func (c *Client) Children(ctx context.Context, path string) ([]string, Stat, error) {
-	r, err := run(ctx, c.prepChildren(ctx, c.getCall(proto.OpGetChildren2, path), false), extractChildren)
+	r, err := run(ctx, c.prepChildren(ctx, c.s.GetCall(proto.OpGetChildren2, path), false), extractChildren)
 	return r.Children, r.Stat, err
 }
 
 // ChildrenW is Children that also leaves a watch: the channel receives one
 // event when a child is added or removed, or the node is deleted.
 func (c *Client) ChildrenW(ctx context.Context, path string) ([]string, Stat, <-chan Event, error) {
-	k := c.prepChildren(ctx, c.getCall(proto.OpGetChildren2, path), true)
-	ch := k.wch
+	k := c.prepChildren(ctx, c.s.GetCall(proto.OpGetChildren2, path), true)
+	ch := k.WCh
 	r, err := run(ctx, k, extractChildren)
 	if err != nil {
 		ch = nil
@@ -193,14 +194,14 @@ func (c *Client) ChildrenW(ctx context.Context, path string) ([]string, Stat, <-
 
 // ChildrenAsync starts Children and returns at once.
 func (c *Client) ChildrenAsync(ctx context.Context, path string) *Future[ChildrenResult] {
-	return start(ctx, c.prepChildren(ctx, c.newAsyncCall(proto.OpGetChildren2, path), false), extractChildren)
+	return start(ctx, c.prepChildren(ctx, c.s.NewAsyncCall(proto.OpGetChildren2, path), false), extractChildren)
 }
 
 // ChildrenWAsync starts ChildrenW and returns at once; see GetWAsync for
 // the channel.
 func (c *Client) ChildrenWAsync(ctx context.Context, path string) (*Future[ChildrenResult], <-chan Event) {
-	k := c.prepChildren(ctx, c.newAsyncCall(proto.OpGetChildren2, path), true)
-	return start(ctx, k, extractChildren), k.wch
+	k := c.prepChildren(ctx, c.s.NewAsyncCall(proto.OpGetChildren2, path), true)
+	return start(ctx, k, extractChildren), k.WCh
 }
 
 // ---- create
@@ -245,46 +246,48 @@ func WithTTL(d time.Duration) CreateOption { return func(o *createOptions) { o.t
 // WithParents creates missing parent nodes (persistent, with the same ACL).
 func WithParents() CreateOption { return func(o *createOptions) { o.parents = true } }
 
-func (c *Client) prepCreate(ctx context.Context, k *call, data []byte, opts []CreateOption) (*call, createOptions) {
+func (c *Client) prepCreate(ctx context.Context, k *session.Call, data []byte, opts []CreateOption) (*session.Call, createOptions) {
 	k, o := c.prepCreateArgs(k, data, opts)
-	if k.err != nil {
+	if k.Err != nil {
 		return k, o
 	}
 	switch {
 	case o.mode.TTL():
-		k.op, k.ttl = proto.OpCreateTTL, o.ttl.Milliseconds()
+		k.Op, k.TTL = proto.OpCreateTTL, o.ttl.Milliseconds()
 	case o.mode == ModeContainer:
-		k.op = proto.OpCreateContainer
+		k.Op = proto.OpCreateContainer
 	default:
-		k.op = proto.OpCreate2
-		if predates, _ := c.serverPredates(proto.Version{Major: 3, Minor: 5}); predates {
-			k.op = proto.OpCreate // 3.4 has no create2
+		k.Op = proto.OpCreate2
+		if predates, _ := c.s.ServerPredates(proto.Version{Major: 3, Minor: 5}); predates {
+			k.Op = proto.OpCreate // 3.4 has no create2
 		}
 	}
 	return c.prep(ctx, k), o
 }
 
 // prepCreateArgs applies and checks create options.
-func (c *Client) prepCreateArgs(k *call, data []byte, opts []CreateOption) (*call, createOptions) {
+func (c *Client) prepCreateArgs(k *session.Call, data []byte, opts []CreateOption) (*session.Call, createOptions) {
 	o := createOptions{acl: c.opts.defaultACL}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	k.data, k.acl, k.flags = data, o.acl, o.mode
+	k.Data, k.ACL, k.Flags = data, o.acl, o.mode
 	switch {
 	case !o.mode.Valid():
-		k.err = fmt.Errorf("%w: unknown create mode %d", ErrInvalidArgument, o.mode)
+		k.Err = fmt.Errorf("%w: unknown create mode %d", ErrInvalidArgument, o.mode)
 	case o.mode.TTL() && (o.ttl < time.Millisecond || o.ttl.Milliseconds() > proto.MaxTTL):
-		k.err = fmt.Errorf("%w: a TTL mode needs a TTL from 1ms to 2^40-1 ms, got %v", ErrInvalidArgument, o.ttl)
+		k.Err = fmt.Errorf("%w: a TTL mode needs a TTL from 1ms to 2^40-1 ms, got %v", ErrInvalidArgument, o.ttl)
 	case !o.mode.TTL() && o.ttl != 0:
-		k.err = fmt.Errorf("%w: WithTTL needs ModePersistentTTL or ModePersistentSequentialTTL", ErrInvalidArgument)
+		k.Err = fmt.Errorf("%w: WithTTL needs ModePersistentTTL or ModePersistentSequentialTTL", ErrInvalidArgument)
 	case len(o.acl) == 0:
-		k.err = fmt.Errorf("%w: empty ACL", ErrInvalidArgument)
+		k.Err = fmt.Errorf("%w: empty ACL", ErrInvalidArgument)
 	}
 	return k, o
 }
 
-func extractCreate(k *call) (CreateResult, error) { return CreateResult{k.rpath, k.stat}, k.result() }
+func extractCreate(k *session.Call) (CreateResult, error) {
+	return CreateResult{k.RPath, k.Stat}, result(k)
+}
 
 // Create creates a node with data and returns its path (with the sequence
 // suffix for sequential modes) and Stat.
@@ -292,8 +295,8 @@ func extractCreate(k *call) (CreateResult, error) { return CreateResult{k.rpath,
 //	p, _, err := client.Create(ctx, "/app/job-", nil, kazoo.WithMode(kazoo.ModeEphemeralSequential))
 func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...CreateOption) (string, Stat, error) {
 	for {
-		k, o := c.prepCreate(ctx, c.getCall(proto.OpCreate2, path), data, opts)
-		if o.protect != nil && k.err == nil {
+		k, o := c.prepCreate(ctx, c.s.GetCall(proto.OpCreate2, path), data, opts)
+		if o.protect != nil && k.Err == nil {
 			if o.protect.lost.Load() {
 				r, found, err := c.findProtected(ctx, o.protect, path)
 				if errors.Is(err, ErrSessionExpired) {
@@ -305,9 +308,9 @@ func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...C
 					return r.Path, r.Stat, err
 				}
 			}
-			k.path = o.protect.path(path)
+			k.Path = o.protect.path(path)
 		}
-		op := k.op
+		op := k.Op
 		r, err := run(ctx, k, extractCreate)
 		if op == proto.OpCreate2 && errors.Is(err, ErrUnimplemented) {
 			continue // a 3.4 server: learnt, the next attempt sends create
@@ -315,7 +318,7 @@ func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...C
 		if !o.parents || !errors.Is(err, ErrNoNode) {
 			return r.Path, r.Stat, createError(err, &o)
 		}
-		if err := c.ensurePath(ctx, parentPath(path), o.acl); err != nil {
+		if err := c.ensurePath(ctx, session.ParentPath(path), o.acl); err != nil {
 			return "", Stat{}, err
 		}
 		opts = append(opts[:len(opts):len(opts)], func(o *createOptions) { o.parents = false })
@@ -325,9 +328,9 @@ func (c *Client) Create(ctx context.Context, path string, data []byte, opts ...C
 // CreateAsync starts Create and returns at once. WithParents is not
 // supported here (it needs several round trips): it gets ErrInvalidArgument.
 func (c *Client) CreateAsync(ctx context.Context, path string, data []byte, opts ...CreateOption) *Future[CreateResult] {
-	k, o := c.prepCreate(ctx, c.newAsyncCall(proto.OpCreate2, path), data, opts)
-	if (o.parents || o.protect != nil) && k.err == nil {
-		k.err = fmt.Errorf("%w: WithParents and WithProtected need Create, not CreateAsync", ErrInvalidArgument)
+	k, o := c.prepCreate(ctx, c.s.NewAsyncCall(proto.OpCreate2, path), data, opts)
+	if (o.parents || o.protect != nil) && k.Err == nil {
+		k.Err = fmt.Errorf("%w: WithParents and WithProtected need Create, not CreateAsync", ErrInvalidArgument)
 	}
 	return start(ctx, k, extractCreate)
 }
@@ -362,55 +365,55 @@ func (c *Client) ensurePath(ctx context.Context, path string, acl []ACL) error {
 
 // ---- setData
 
-func (c *Client) prepSet(ctx context.Context, k *call, data []byte, version int32) *call {
-	k.data, k.version = data, version
+func (c *Client) prepSet(ctx context.Context, k *session.Call, data []byte, version int32) *session.Call {
+	k.Data, k.Version = data, version
 	if version < -1 {
-		k.err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
+		k.Err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
 		return k
 	}
 	return c.prep(ctx, k)
 }
 
-func extractStat(k *call) (Stat, error) { return k.stat, k.result() }
+func extractStat(k *session.Call) (Stat, error) { return k.Stat, result(k) }
 
 // Set replaces the node's data if its version matches (AnyVersion: always)
 // and returns the new Stat.
 func (c *Client) Set(ctx context.Context, path string, data []byte, version int32) (Stat, error) {
-	return run(ctx, c.prepSet(ctx, c.getCall(proto.OpSetData, path), data, version), extractStat)
+	return run(ctx, c.prepSet(ctx, c.s.GetCall(proto.OpSetData, path), data, version), extractStat)
 }
 
 // SetAsync starts Set and returns at once.
 func (c *Client) SetAsync(ctx context.Context, path string, data []byte, version int32) *Future[Stat] {
-	return start(ctx, c.prepSet(ctx, c.newAsyncCall(proto.OpSetData, path), data, version), extractStat)
+	return start(ctx, c.prepSet(ctx, c.s.NewAsyncCall(proto.OpSetData, path), data, version), extractStat)
 }
 
 // ---- delete
 
-func (c *Client) prepDelete(ctx context.Context, k *call, version int32) *call {
-	k.version = version
+func (c *Client) prepDelete(ctx context.Context, k *session.Call, version int32) *session.Call {
+	k.Version = version
 	switch {
 	case version < -1:
-		k.err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
-	case k.path == "/":
-		k.err = fmt.Errorf("%w: the root cannot be deleted", ErrInvalidArgument)
+		k.Err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
+	case k.Path == "/":
+		k.Err = fmt.Errorf("%w: the root cannot be deleted", ErrInvalidArgument)
 	default:
 		c.prep(ctx, k)
 	}
 	return k
 }
 
-func extractNone(k *call) (struct{}, error) { return struct{}{}, k.result() }
+func extractNone(k *session.Call) (struct{}, error) { return struct{}{}, result(k) }
 
 // Delete deletes the node if its version matches (AnyVersion: always). It
 // fails with ErrNotEmpty when the node has children.
 func (c *Client) Delete(ctx context.Context, path string, version int32) error {
-	_, err := run(ctx, c.prepDelete(ctx, c.getCall(proto.OpDelete, path), version), extractNone)
+	_, err := run(ctx, c.prepDelete(ctx, c.s.GetCall(proto.OpDelete, path), version), extractNone)
 	return err
 }
 
 // DeleteAsync starts Delete and returns at once.
 func (c *Client) DeleteAsync(ctx context.Context, path string, version int32) *Future[struct{}] {
-	return start(ctx, c.prepDelete(ctx, c.newAsyncCall(proto.OpDelete, path), version), extractNone)
+	return start(ctx, c.prepDelete(ctx, c.s.NewAsyncCall(proto.OpDelete, path), version), extractNone)
 }
 
 // DeleteRecursive deletes the node and everything below it, whatever their
@@ -442,26 +445,26 @@ func (c *Client) DeleteRecursive(ctx context.Context, path string) error {
 
 // ---- ACLs
 
-func extractACL(k *call) (ACLResult, error) { return ACLResult{k.racl, k.stat}, k.result() }
+func extractACL(k *session.Call) (ACLResult, error) { return ACLResult{k.RACL, k.Stat}, result(k) }
 
 // GetACL returns the node's ACL and Stat.
 func (c *Client) GetACL(ctx context.Context, path string) ([]ACL, Stat, error) {
-	r, err := run(ctx, c.prep(ctx, c.getCall(proto.OpGetACL, path)), extractACL)
+	r, err := run(ctx, c.prep(ctx, c.s.GetCall(proto.OpGetACL, path)), extractACL)
 	return r.ACL, r.Stat, err
 }
 
 // GetACLAsync starts GetACL and returns at once.
 func (c *Client) GetACLAsync(ctx context.Context, path string) *Future[ACLResult] {
-	return start(ctx, c.prep(ctx, c.newAsyncCall(proto.OpGetACL, path)), extractACL)
+	return start(ctx, c.prep(ctx, c.s.NewAsyncCall(proto.OpGetACL, path)), extractACL)
 }
 
-func (c *Client) prepSetACL(ctx context.Context, k *call, acl []ACL, version int32) *call {
-	k.acl, k.version = acl, version
+func (c *Client) prepSetACL(ctx context.Context, k *session.Call, acl []ACL, version int32) *session.Call {
+	k.ACL, k.Version = acl, version
 	switch {
 	case len(acl) == 0:
-		k.err = fmt.Errorf("%w: empty ACL", ErrInvalidArgument)
+		k.Err = fmt.Errorf("%w: empty ACL", ErrInvalidArgument)
 	case version < -1:
-		k.err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
+		k.Err = fmt.Errorf("%w: version %d", ErrInvalidArgument, version)
 	default:
 		c.prep(ctx, k)
 	}
@@ -470,12 +473,12 @@ func (c *Client) prepSetACL(ctx context.Context, k *call, acl []ACL, version int
 
 // SetACL replaces the node's ACL if its ACL version (Stat.Aversion) matches.
 func (c *Client) SetACL(ctx context.Context, path string, acl []ACL, version int32) (Stat, error) {
-	return run(ctx, c.prepSetACL(ctx, c.getCall(proto.OpSetACL, path), acl, version), extractStat)
+	return run(ctx, c.prepSetACL(ctx, c.s.GetCall(proto.OpSetACL, path), acl, version), extractStat)
 }
 
 // SetACLAsync starts SetACL and returns at once.
 func (c *Client) SetACLAsync(ctx context.Context, path string, acl []ACL, version int32) *Future[Stat] {
-	return start(ctx, c.prepSetACL(ctx, c.newAsyncCall(proto.OpSetACL, path), acl, version), extractStat)
+	return start(ctx, c.prepSetACL(ctx, c.s.NewAsyncCall(proto.OpSetACL, path), acl, version), extractStat)
 }
 
 // ---- sync and the 3.6+ queries
@@ -483,63 +486,63 @@ func (c *Client) SetACLAsync(ctx context.Context, path string, acl []ACL, versio
 // Sync makes the connected server catch up with the leader on path, so that
 // a following read sees every write committed before Sync was called.
 func (c *Client) Sync(ctx context.Context, path string) error {
-	_, err := run(ctx, c.prep(ctx, c.getCall(proto.OpSync, path)), extractNone)
+	_, err := run(ctx, c.prep(ctx, c.s.GetCall(proto.OpSync, path)), extractNone)
 	return err
 }
 
 // SyncAsync starts Sync and returns at once.
 func (c *Client) SyncAsync(ctx context.Context, path string) *Future[struct{}] {
-	return start(ctx, c.prep(ctx, c.newAsyncCall(proto.OpSync, path)), extractNone)
+	return start(ctx, c.prep(ctx, c.s.NewAsyncCall(proto.OpSync, path)), extractNone)
 }
 
-func extractStrings(k *call) ([]string, error) { return k.children, k.result() }
+func extractStrings(k *session.Call) ([]string, error) { return k.Children, result(k) }
 
 // GetEphemerals returns the paths of this session's ephemeral nodes whose
 // path starts with prefix ("/" for all), ZooKeeper 3.6+.
 func (c *Client) GetEphemerals(ctx context.Context, prefix string) ([]string, error) {
-	return run(ctx, c.prepEphemerals(ctx, c.getCall(proto.OpGetEphemerals, prefix)), extractStrings)
+	return run(ctx, c.prepEphemerals(ctx, c.s.GetCall(proto.OpGetEphemerals, prefix)), extractStrings)
 }
 
 // GetEphemeralsAsync starts GetEphemerals and returns at once.
 func (c *Client) GetEphemeralsAsync(ctx context.Context, prefix string) *Future[[]string] {
-	return start(ctx, c.prepEphemerals(ctx, c.newAsyncCall(proto.OpGetEphemerals, prefix)), extractStrings)
+	return start(ctx, c.prepEphemerals(ctx, c.s.NewAsyncCall(proto.OpGetEphemerals, prefix)), extractStrings)
 }
 
-func (c *Client) prepEphemerals(ctx context.Context, k *call) *call {
-	if k.path == "" || k.path[0] != '/' {
-		k.err = fmt.Errorf("%w: prefix %q is not absolute", ErrInvalidPath, k.path)
+func (c *Client) prepEphemerals(ctx context.Context, k *session.Call) *session.Call {
+	if k.Path == "" || k.Path[0] != '/' {
+		k.Err = fmt.Errorf("%w: prefix %q is not absolute", ErrInvalidPath, k.Path)
 		return k
 	}
-	if err := c.supports(k.op); err != nil {
-		k.err = err
+	if err := c.s.Supports(k.Op); err != nil {
+		k.Err = err
 	}
-	if c.chroot != "" && k.path == "/" {
-		k.path = "" // the chroot itself is the prefix
+	if c.chroot != "" && k.Path == "/" {
+		k.Path = "" // the chroot itself is the prefix
 	}
 	return k
 }
 
-func extractNumber(k *call) (int, error) { return int(k.number), k.result() }
+func extractNumber(k *session.Call) (int, error) { return int(k.Number), result(k) }
 
 // GetAllChildrenNumber returns how many nodes are below path, at any depth
 // (ZooKeeper 3.6+).
 func (c *Client) GetAllChildrenNumber(ctx context.Context, path string) (int, error) {
-	return run(ctx, c.prep(ctx, c.getCall(proto.OpGetAllChildrenNumber, path)), extractNumber)
+	return run(ctx, c.prep(ctx, c.s.GetCall(proto.OpGetAllChildrenNumber, path)), extractNumber)
 }
 
 // GetAllChildrenNumberAsync starts GetAllChildrenNumber and returns at once.
 func (c *Client) GetAllChildrenNumberAsync(ctx context.Context, path string) *Future[int] {
-	return start(ctx, c.prep(ctx, c.newAsyncCall(proto.OpGetAllChildrenNumber, path)), extractNumber)
+	return start(ctx, c.prep(ctx, c.s.NewAsyncCall(proto.OpGetAllChildrenNumber, path)), extractNumber)
 }
 
 // ClientInfo is an identity the server associates with the session.
 type ClientInfo = proto.ClientInfo
 
-func extractClients(k *call) ([]ClientInfo, error) { return k.clients, k.result() }
+func extractClients(k *session.Call) ([]ClientInfo, error) { return k.Clients, result(k) }
 
-func (c *Client) prepNoPath(ctx context.Context, k *call) *call {
-	if err := c.supports(k.op); err != nil {
-		k.err = err
+func (c *Client) prepNoPath(ctx context.Context, k *session.Call) *session.Call {
+	if err := c.s.Supports(k.Op); err != nil {
+		k.Err = err
 	}
 	return k
 }
@@ -547,19 +550,19 @@ func (c *Client) prepNoPath(ctx context.Context, k *call) *call {
 // WhoAmI returns the identities the server associates with this session
 // (ZooKeeper 3.7+).
 func (c *Client) WhoAmI(ctx context.Context) ([]ClientInfo, error) {
-	return run(ctx, c.prepNoPath(ctx, c.getCall(proto.OpWhoAmI, "")), extractClients)
+	return run(ctx, c.prepNoPath(ctx, c.s.GetCall(proto.OpWhoAmI, "")), extractClients)
 }
 
 // WhoAmIAsync starts WhoAmI and returns at once.
 func (c *Client) WhoAmIAsync(ctx context.Context) *Future[[]ClientInfo] {
-	return start(ctx, c.prepNoPath(ctx, c.newAsyncCall(proto.OpWhoAmI, "")), extractClients)
+	return start(ctx, c.prepNoPath(ctx, c.s.NewAsyncCall(proto.OpWhoAmI, "")), extractClients)
 }
 
 // ReconfigResult is the result of Reconfig: the new configuration.
 type ReconfigResult = GetResult
 
-func (c *Client) prepReconfig(ctx context.Context, k *call, joining, leaving, newMembers string, fromConfig int64) *call {
-	k.body = &proto.ReconfigRequest{JoiningServers: joining, LeavingServers: leaving, NewMembers: newMembers, CurConfigID: fromConfig}
+func (c *Client) prepReconfig(ctx context.Context, k *session.Call, joining, leaving, newMembers string, fromConfig int64) *session.Call {
+	k.Body = &proto.ReconfigRequest{JoiningServers: joining, LeavingServers: leaving, NewMembers: newMembers, CurConfigID: fromConfig}
 	return c.prepNoPath(ctx, k)
 }
 
@@ -569,13 +572,13 @@ func (c *Client) prepReconfig(ctx context.Context, k *call, joining, leaving, ne
 // expected current config version, or -1. It returns the new configuration
 // data and Stat of /zookeeper/config.
 func (c *Client) Reconfig(ctx context.Context, joining, leaving, newMembers string, fromConfig int64) ([]byte, Stat, error) {
-	r, err := run(ctx, c.prepReconfig(ctx, c.getCall(proto.OpReconfig, ""), joining, leaving, newMembers, fromConfig), extractGet)
+	r, err := run(ctx, c.prepReconfig(ctx, c.s.GetCall(proto.OpReconfig, ""), joining, leaving, newMembers, fromConfig), extractGet)
 	return r.Data, r.Stat, err
 }
 
 // ReconfigAsync starts Reconfig and returns at once.
 func (c *Client) ReconfigAsync(ctx context.Context, joining, leaving, newMembers string, fromConfig int64) *Future[ReconfigResult] {
-	return start(ctx, c.prepReconfig(ctx, c.newAsyncCall(proto.OpReconfig, ""), joining, leaving, newMembers, fromConfig), extractGet)
+	return start(ctx, c.prepReconfig(ctx, c.s.NewAsyncCall(proto.OpReconfig, ""), joining, leaving, newMembers, fromConfig), extractGet)
 }
 
 // ---- auth
@@ -591,25 +594,23 @@ func (c *Client) AddAuth(ctx context.Context, scheme string, auth []byte) error 
 	case scheme == "":
 		return clientError(proto.OpAuth, "", fmt.Errorf("%w: empty scheme", ErrInvalidArgument))
 	}
-	a := authInfo{scheme, append([]byte(nil), auth...)}
+	a := session.Auth{Scheme: scheme, Auth: append([]byte(nil), auth...)}
 	for {
-		k := c.newAsyncCall(proto.OpAuth, "")
-		k.xid, k.body = proto.XidAuth, &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}
-		err := c.submit(ctx, k, true)
+		k := c.s.NewAsyncCall(proto.OpAuth, "")
+		k.Xid, k.Body = proto.XidAuth, &proto.AuthRequest{Scheme: a.Scheme, Auth: a.Auth}
+		err := k.Submit(ctx, true)
 		if errors.Is(err, ErrSessionExpired) {
 			continue // credentials belong to the client, not to one session
 		}
 		if err != nil {
 			return clientError(proto.OpAuth, "", err)
 		}
-		if !k.wait(ctx) {
+		if !k.Wait(ctx) {
 			return clientError(proto.OpAuth, "", fmt.Errorf("%w: %w", ctx.Err(), ErrOutcomeUnknown))
 		}
-		if k.err == nil && k.code == proto.CodeOK {
-			c.mu.Lock()
-			c.auths = append(c.auths, a)
-			c.mu.Unlock()
+		if k.Err == nil && k.Code == proto.CodeOK {
+			c.s.AddAuth(a)
 		}
-		return k.result()
+		return result(k)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/kazoo-go/kazoo/internal/hostlist"
+	"github.com/kazoo-go/kazoo/internal/session"
 	"github.com/kazoo-go/kazoo/proto"
 )
 
@@ -18,7 +20,7 @@ type Option func(*options)
 type options struct {
 	sessionTimeout time.Duration
 	logger         *slog.Logger
-	auths          []authInfo
+	auths          []session.Auth
 	sasl           SASLMechanism
 	readOnly       bool
 	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -34,11 +36,6 @@ type options struct {
 	hooks                  []Hook
 	sessionID              int64 // WithSession
 	sessionPasswd          []byte
-}
-
-type authInfo struct {
-	scheme string
-	auth   []byte
 }
 
 func defaultOptions() options {
@@ -68,7 +65,7 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // e.g. WithAuth("digest", []byte("user:password")).
 func WithAuth(scheme string, auth []byte) Option {
 	return func(o *options) {
-		o.auths = append(o.auths, authInfo{scheme, append([]byte(nil), auth...)})
+		o.auths = append(o.auths, session.Auth{Scheme: scheme, Auth: append([]byte(nil), auth...)})
 	}
 }
 
@@ -153,6 +150,41 @@ func (o *options) dialer(host string) func(ctx context.Context, network, addr st
 	}
 }
 
+// engineConfig translates the validated options into the engine's
+// configuration.
+func (o *options) engineConfig(addrs []string, chroot string, hooks hookSet) session.Config {
+	log := o.logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg := session.Config{
+		Hosts:           hostlist.New(addrs, o.resolver),
+		Chroot:          chroot,
+		Logger:          log,
+		SessionTimeout:  o.sessionTimeout,
+		ReadOnly:        o.readOnly,
+		Dialer:          o.dialer,
+		MaxPacket:       o.maxPacket,
+		MaxReply:        o.maxReply,
+		BackoffMin:      o.backoffMin,
+		BackoffMax:      o.backoffMax,
+		Auths:           o.auths,
+		SessionID:       o.sessionID,
+		SessionPasswd:   o.sessionPasswd,
+		StateHooks:      len(hooks.state) > 0,
+		RequestHooks:    len(hooks.request) > 0,
+		ConnectHooks:    len(hooks.connect) > 0,
+		WatchEventHooks: len(hooks.watch) > 0,
+	}
+	if o.sasl != nil {
+		cfg.SASL = saslMechanism{o.sasl}
+	}
+	if cfg.StateHooks || cfg.RequestHooks || cfg.ConnectHooks || cfg.WatchEventHooks {
+		cfg.Hooks = hooks
+	}
+	return cfg
+}
+
 // validate checks every option, so that a bad one is refused by Connect with
 // a clear error instead of misbehaving later.
 func (o *options) validate() error {
@@ -174,7 +206,7 @@ func (o *options) validate() error {
 		return bad("retry policy %+v", o.retry)
 	}
 	for _, a := range o.auths {
-		if a.scheme == "" {
+		if a.Scheme == "" {
 			return bad("auth with an empty scheme")
 		}
 	}

@@ -82,12 +82,3 @@ func JoinPath(elem ...string) string {
 	}
 	return b.String()
 }
-
-// parentPath returns the parent of an absolute path ("/" for top level).
-func parentPath(p string) string {
-	i := strings.LastIndexByte(p, '/')
-	if i <= 0 {
-		return "/"
-	}
-	return p[:i]
-}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+
+	"github.com/kazoo-go/kazoo/internal/session"
 )
 
 // WithProtected makes Create protected, as Curator's protected mode: the
@@ -60,7 +62,7 @@ func (p *protection) path(path string) string {
 // find looks under the parent of path for the node a lost create with p
 // made; ok is false when there is none.
 func (c *Client) findProtected(ctx context.Context, p *protection, path string) (CreateResult, bool, error) {
-	parent := parentPath(path)
+	parent := session.ParentPath(path)
 	children, _, err := c.Children(ctx, parent)
 	if errors.Is(err, ErrNoNode) {
 		return CreateResult{}, false, nil

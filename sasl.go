@@ -3,12 +3,9 @@ package kazoo
 import (
 	"context"
 	"crypto/rand"
-	"errors"
-	"fmt"
 
-	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/internal/sasl"
-	"github.com/kazoo-go/kazoo/proto"
+	"github.com/kazoo-go/kazoo/internal/session"
 )
 
 // SASLMechanism is a SASL client mechanism the client runs on every
@@ -40,12 +37,12 @@ type SASLExchange interface {
 // (a malformed challenge, a server that failed to prove its identity, no
 // Kerberos ticket): the client is closed with an error matching both ErrSASL
 // and ErrAuthFailed.
-var ErrSASL = errors.New("SASL authentication failed")
+var ErrSASL = session.ErrSASL
 
 // ErrSASLTemporary is what a SASLMechanism's error wraps when the failure
 // may pass (its Kerberos KDC is unreachable): the client then tries again
 // with the next connection instead of closing.
-var ErrSASLTemporary = errors.New("SASL authentication temporarily impossible")
+var ErrSASLTemporary = session.ErrSASLTemporary
 
 // WithSASL authenticates every connection with mech, after the handshake and
 // before any request; a failure closes the client with an error matching
@@ -79,107 +76,13 @@ func (e digestExchange) Next(_ context.Context, challenge []byte) ([]byte, bool,
 	return e.d.Next(challenge)
 }
 
-// saslAuthenticate runs the configured SASL exchange on cn, a connection
-// that has just completed its handshake and carries no other request yet;
-// host is the server's name as the connection string gave it.
-// The session loop calls it from dial, so that a connection becomes live
-// only once authenticated. An error matching ErrAuthFailed is terminal;
-// others (the connection dropped) are not.
-func (c *Client) saslAuthenticate(ctx context.Context, cn *conn.Conn, host string) error {
-	mech := c.opts.sasl
-	fail := func(err error) error {
-		return fmt.Errorf("SASL %s with %s: %w", mech.Name(), cn.Addr(), err)
-	}
-	ex, token, err := mech.Start(ctx, host)
-	if err != nil {
-		return fail(mechanismError(err))
-	}
-	answered := false // a challenge came, and the client answered it
-	for {
-		if token == nil {
-			token = []byte{}
-		}
-		k, err := c.saslRound(ctx, cn, token)
-		if err != nil {
-			return fail(err)
-		}
-		switch {
-		case k.err != nil && answered:
-			// Servers before 3.5 close the connection instead of
-			// answering AuthFailed; a dropped connection must not end
-			// the client, a server that keeps refusing must.
-			if c.saslDrops++; c.saslDrops >= saslMaxDrops {
-				return fail(fmt.Errorf("the server closed the connection after the client's SASL response %d times in a row (servers before 3.5 answer wrong credentials so): %w", c.saslDrops, ErrAuthFailed))
-			}
-			return fail(k.err)
-		case k.err != nil:
-			return fail(k.err) // connection loss: try again
-		case k.code == proto.CodeAuthFailed:
-			return fail(fmt.Errorf("the server rejected the credentials: %w", ErrAuthFailed))
-		case k.code == proto.CodeSessionClosedRequireSASL:
-			return fail(fmt.Errorf("the server requires SASL authentication and refused this one: %w (%w)", ErrAuthFailed, ErrSessionClosedRequireSASL))
-		case k.code != proto.CodeOK:
-			return fail(fmt.Errorf("%w: the server answered %v", ErrAuthFailed, k.code))
-		}
-		var done bool
-		answered = true
-		token, done, err = ex.Next(ctx, k.rdata)
-		if err != nil {
-			return fail(mechanismError(err))
-		}
-		if done && token == nil {
-			c.saslDrops = 0
-			c.log.Debug("kazoo: SASL authenticated", "mechanism", mech.Name(), "server", cn.Addr())
-			return nil
-		}
-		if done {
-			// One last token; its answer ends the exchange.
-			ex = finalExchange{}
-		}
-	}
+// saslMechanism gives the engine a SASLMechanism: the engine declares the
+// same interfaces, and a SASLExchange is one of its exchanges as it is.
+type saslMechanism struct{ m SASLMechanism }
+
+func (a saslMechanism) Name() string { return a.m.Name() }
+
+func (a saslMechanism) Start(ctx context.Context, host string) (session.SASLExchange, []byte, error) {
+	ex, token, err := a.m.Start(ctx, host)
+	return ex, token, err
 }
-
-// mechanismError classifies a mechanism's error: terminal, unless it says
-// it may pass.
-func mechanismError(err error) error {
-	if errors.Is(err, ErrSASLTemporary) {
-		return err
-	}
-	return saslError{err}
-}
-
-// saslRound sends one SASL token on cn, ahead of any other request, and
-// waits for the server's answer: the call's err (connection loss), code and
-// rdata (the server's token). It is the exchange's only contact with the
-// connection engine.
-func (c *Client) saslRound(ctx context.Context, cn *conn.Conn, token []byte) (*call, error) {
-	k := c.newAsyncCall(proto.OpSASL, "")
-	k.body = &proto.SASLRequest{Token: token}
-	if err := c.sendOn(cn, k, true); err != nil {
-		return nil, err
-	}
-	if !k.wait(ctx) {
-		return nil, ctx.Err()
-	}
-	return k, nil
-}
-
-// saslError is a failure on the client's side of the exchange: it matches
-// ErrSASL and ErrAuthFailed, and unwraps to the mechanism's error.
-type saslError struct{ err error }
-
-func (e saslError) Error() string { return ErrSASL.Error() + ": " + e.err.Error() }
-func (e saslError) Unwrap() error { return e.err }
-func (e saslError) Is(target error) bool {
-	return target == ErrSASL || target == ErrAuthFailed
-}
-
-// saslMaxDrops is how many SASL exchanges in a row the server may end by
-// closing the connection after the client's response before the client
-// takes it for a refusal.
-const saslMaxDrops = 3
-
-// finalExchange accepts whatever answers a mechanism's last token.
-type finalExchange struct{}
-
-func (finalExchange) Next(context.Context, []byte) ([]byte, bool, error) { return nil, true, nil }

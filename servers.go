@@ -2,12 +2,8 @@ package kazoo
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"time"
 
-	"github.com/kazoo-go/kazoo/internal/conn"
 	"github.com/kazoo-go/kazoo/internal/hostlist"
 )
 
@@ -36,66 +32,9 @@ func (c *Client) SetServers(ctx context.Context, servers string) error {
 		return &Error{Op: "setServers", Err: fmt.Errorf("%w: %v", ErrInvalidArgument, err)}
 	case chroot != "" && chroot != c.chroot:
 		return &Error{Op: "setServers", Err: fmt.Errorf("%w: chroot %q differs from the client's %q", ErrInvalidArgument, chroot, c.chroot)}
-	case c.closing.Load():
-		return &Error{Op: "setServers", Err: c.closeCause()}
 	}
-	current := ""
-	l := c.live.Load()
-	if l != nil {
-		if _, port, err := net.SplitHostPort(l.cn.Addr()); err == nil {
-			current = net.JoinHostPort(l.host, port)
-		}
-	}
-	if c.hosts.Update(addrs, current) {
-		c.log.Info("kazoo: moving to another server to spread the load", "servers", servers)
-		select {
-		case c.move <- struct{}{}:
-		default:
-		}
-		return c.awaitMove(ctx, l)
+	if err := c.s.SetServers(ctx, addrs, servers); err != nil {
+		return &Error{Op: "setServers", Err: err}
 	}
 	return nil
-}
-
-// awaitMove waits until a connection other than from is live.
-func (c *Client) awaitMove(ctx context.Context, from *liveConn) error {
-	for {
-		c.mu.Lock()
-		ready, cause := c.ready, c.closeErr
-		c.mu.Unlock()
-		if cause != nil {
-			return &Error{Op: "setServers", Err: cause}
-		}
-		if l := c.live.Load(); l != nil && l != from {
-			return nil
-		}
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return &Error{Op: "setServers", Err: ctx.Err()}
-		}
-	}
-}
-
-// errMoving is why a connection ends when SetServers moves the client.
-var errMoving = errors.New("moving to another server after a change of the server list")
-
-// handOver takes cn out of service for a move: new requests wait for the
-// next connection, and those in flight get their answers first, within the
-// read timeout.
-func (c *Client) handOver(cn *conn.Conn) {
-	c.mu.Lock()
-	c.live.Store(nil)
-	timeout := c.timeout * 2 / 3
-	c.mu.Unlock()
-	deadline := time.Now().Add(timeout)
-	for cn.Pending() > 0 && time.Now().Before(deadline) {
-		select {
-		case <-cn.Done():
-			return
-		case <-c.ctx.Done():
-			return
-		case <-time.After(time.Millisecond):
-		}
-	}
 }

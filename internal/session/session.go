@@ -1,4 +1,4 @@
-package kazoo
+package session
 
 import (
 	"context"
@@ -13,14 +13,14 @@ import (
 	"github.com/kazoo-go/kazoo/proto"
 )
 
-// run is the session goroutine: it connects, serves a connection until it
+// run is the session goroutine (Start): it connects, serves a connection until it
 // ends, and reconnects, until Close or a terminal failure. It alone changes
 // the session (id, password, live connection) and reports Connected,
 // Suspended, Lost and ReadOnly.
-func (c *Client) run() {
+func (c *Session) run() {
 	defer close(c.loopDone)
 	defer c.shutdown()
-	backoff := c.opts.backoffMin
+	backoff := c.cfg.BackoffMin
 	failures := 0 // connection attempts failed since the last healthy connection
 	preferred := ""
 	for c.ctx.Err() == nil {
@@ -67,14 +67,12 @@ func (c *Client) run() {
 		rw, cause := c.serve(cn)
 		preferred = rw
 		c.disconnected(cn)
-		for _, h := range c.hooks.connect {
-			h.OnDisconnect(addr, cause)
-		}
+		c.reportDisconnect(addr, cause)
 		// Only a server that answered after the handshake proved healthy:
 		// a connection dropped before (a server accepting and closing
 		// every connection) counts as a failure, so the next pass backs off.
 		if cn.Answered() {
-			failures, backoff = 0, c.opts.backoffMin
+			failures, backoff = 0, c.cfg.BackoffMin
 		} else {
 			failures++
 		}
@@ -98,7 +96,7 @@ func (c *Client) run() {
 	}
 }
 
-func (c *Client) setLastCause(err error) {
+func (c *Session) setLastCause(err error) {
 	c.mu.Lock()
 	c.lastCause = err
 	c.mu.Unlock()
@@ -106,7 +104,7 @@ func (c *Client) setLastCause(err error) {
 
 // expiry returns when the client will consider its session expired for want
 // of hearing from any server (zero without a session).
-func (c *Client) expiry() time.Time {
+func (c *Session) expiry() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sessionID == 0 {
@@ -115,16 +113,16 @@ func (c *Client) expiry() time.Time {
 	return c.lastHeard.Add(c.timeout * 4 / 3)
 }
 
-func (c *Client) expiredLocally() bool {
+func (c *Session) expiredLocally() bool {
 	e := c.expiry()
 	return !e.IsZero() && !time.Now().Before(e)
 }
 
 // sleep pauses for about *backoff (with jitter) and doubles it, waking early
 // at Close or when the session would expire locally.
-func (c *Client) sleep(backoff *time.Duration) {
+func (c *Session) sleep(backoff *time.Duration) {
 	d := time.Duration(float64(*backoff) * (0.5 + rand.Float64()))
-	*backoff = min(*backoff*2, c.opts.backoffMax)
+	*backoff = min(*backoff*2, c.cfg.BackoffMax)
 	if e := c.expiry(); !e.IsZero() {
 		d = min(d, time.Until(e))
 	}
@@ -142,14 +140,14 @@ func (c *Client) sleep(backoff *time.Duration) {
 // dial opens a connection to srv and performs the handshake, resuming the
 // current session if there is one. It gives up after the per-host connect
 // timeout (session timeout / number of servers) or at local expiry.
-func (c *Client) dial(srv hostlist.Server) (*conn.Conn, error) {
+func (c *Session) dial(srv hostlist.Server) (*conn.Conn, error) {
 	c.mu.Lock()
 	req := proto.ConnectRequest{
 		LastZxidSeen: c.lastZxid,
-		TimeoutMs:    int32(c.opts.sessionTimeout / time.Millisecond),
+		TimeoutMs:    int32(c.cfg.SessionTimeout / time.Millisecond),
 		SessionID:    c.sessionID,
 		Passwd:       c.passwd,
-		ReadOnly:     c.opts.readOnly,
+		ReadOnly:     c.cfg.ReadOnly,
 	}
 	perHost := c.timeout / time.Duration(max(c.hosts.Len(), 1))
 	c.mu.Unlock()
@@ -162,14 +160,14 @@ func (c *Client) dial(srv hostlist.Server) (*conn.Conn, error) {
 	}
 	cn, _, err := conn.Dial(ctx, conn.Config{
 		Addr:      srv.Addr,
-		Dial:      c.opts.dialer(srv.Host),
+		Dial:      c.cfg.Dialer(srv.Host),
 		Connect:   req,
-		MaxPacket: c.opts.maxPacket,
-		MaxReply:  c.opts.maxReply,
+		MaxPacket: c.cfg.MaxPacket,
+		MaxReply:  c.cfg.MaxReply,
 		Handler:   &c.watches,
 		Logger:    c.log,
 	})
-	if err == nil && c.opts.sasl != nil {
+	if err == nil && c.cfg.SASL != nil {
 		if err = c.saslAuthenticate(ctx, cn, srv.Host); err != nil {
 			cn.Close()
 			cn = nil
@@ -181,14 +179,14 @@ func (c *Client) dial(srv hostlist.Server) (*conn.Conn, error) {
 // established adopts a new connection: records the session, then sends
 // what must precede any request (credentials, the session's watches), then
 // lets requests through.
-func (c *Client) established(cn *conn.Conn, host string) {
+func (c *Session) established(cn *conn.Conn, host string) {
 	s := cn.Session()
 	c.mu.Lock()
 	resumed := s.SessionID == c.sessionID
 	c.sessionID, c.passwd = s.SessionID, s.Passwd
 	c.timeout = time.Duration(s.TimeoutMs) * time.Millisecond
 	c.lastHeard = time.Now()
-	auths := append([]authInfo(nil), c.auths...)
+	auths := append([]Auth(nil), c.auths...)
 	lastZxid := c.lastZxid
 	epoch := c.epoch.Load()
 	c.mu.Unlock()
@@ -196,8 +194,8 @@ func (c *Client) established(cn *conn.Conn, host string) {
 	// Authentication steps that must precede every request (a SASL
 	// exchange) go here, before the credentials and watches below.
 	for _, a := range auths {
-		k := c.newAsyncCall(proto.OpAuth, "")
-		k.xid, k.body = proto.XidAuth, &proto.AuthRequest{Scheme: a.scheme, Auth: a.auth}
+		k := c.NewAsyncCall(proto.OpAuth, "")
+		k.Xid, k.Body = proto.XidAuth, &proto.AuthRequest{Scheme: a.Scheme, Auth: a.Auth}
 		_ = c.sendOn(cn, k, true)
 	}
 	if resumed {
@@ -227,7 +225,7 @@ func (c *Client) established(cn *conn.Conn, host string) {
 // serve waits until cn ends or the client closes. While connected to a
 // read-only server it probes the others for a read-write one, and returns
 // its address to move there.
-func (c *Client) serve(cn *conn.Conn) (rwServer string, cause error) {
+func (c *Session) serve(cn *conn.Conn) (rwServer string, cause error) {
 	var probe <-chan time.Time
 	if cn.Session().ReadOnly {
 		t := time.NewTicker(max(c.SessionTimeout()/4, 100*time.Millisecond))
@@ -253,14 +251,14 @@ func (c *Client) serve(cn *conn.Conn) (rwServer string, cause error) {
 }
 
 // findReadWrite asks every other server whether it serves writes ("isro").
-func (c *Client) findReadWrite(current string) string {
+func (c *Session) findReadWrite(current string) string {
 	for _, addr := range c.hosts.Hosts() {
 		if addr == current {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, 500*time.Millisecond)
 		host, _, _ := net.SplitHostPort(addr)
-		ans, err := fourLetter(ctx, c.opts.dialer(host), addr, "isro")
+		ans, err := FourLetter(ctx, c.cfg.Dialer(host), addr, "isro")
 		cancel()
 		if err == nil && ans == "rw" {
 			return addr
@@ -270,7 +268,7 @@ func (c *Client) findReadWrite(current string) string {
 }
 
 // disconnected retires cn: requests wait for the next connection.
-func (c *Client) disconnected(cn *conn.Conn) {
+func (c *Session) disconnected(cn *conn.Conn) {
 	c.mu.Lock()
 	c.live.Store(nil)
 	c.mu.Unlock()
@@ -284,7 +282,7 @@ func (c *Client) disconnected(cn *conn.Conn) {
 // sessionLost forgets the session: waiting calls of that session fail with
 // ErrSessionExpired, every watch gets its terminal event, and the next
 // connection opens a new session.
-func (c *Client) sessionLost(reason string) {
+func (c *Session) sessionLost(reason string) {
 	c.mu.Lock()
 	id := c.sessionID
 	c.sessionID, c.passwd = 0, nil
@@ -300,7 +298,7 @@ func (c *Client) sessionLost(reason string) {
 
 // shutdown ends the client for good: it runs when the session goroutine
 // exits, after Close or a terminal failure.
-func (c *Client) shutdown() {
+func (c *Session) shutdown() {
 	if l := c.live.Swap(nil); l != nil {
 		l.cn.Close()
 	}

@@ -1,0 +1,375 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kazoo-go/kazoo/internal/conn"
+	"github.com/kazoo-go/kazoo/proto"
+)
+
+// Call is one request and, once answered, its result: the one thing every
+// request is, whoever makes it (an operation of package kazoo, a future,
+// the session's own auth, setWatches and SASL requests). Its body is
+// encoded by proto's request records (Append) and its reply decoded by
+// proto's response records (Complete), on the connection's reader
+// goroutine. Synchronous operations take calls from a pool, so a Get costs
+// no allocation beyond its returned data.
+//
+// The exported fields are the request, set by the caller before it submits
+// the call, and the reply, read once the call is complete.
+type Call struct {
+	c     *Session
+	Op    proto.Op
+	Xid   int32  // 0, or proto.XidAuth
+	epoch uint64 // the session the call belongs to, from its first line
+
+	// Request.
+	Path    string // as the caller gave it, without chroot
+	Data    []byte
+	Version int32
+	Watch   bool
+	Flags   proto.CreateFlags
+	ACL     []proto.ACL
+	TTL     int64
+	WType   int32        // WatcherType or AddWatchMode
+	Body    proto.Record // encodes the body instead of the fields above
+	Ops     []TxnOp      // multi and multiRead
+	WKind   WatchKind    // the watch to register when the reply says so
+	WCh     chan Event   // its channel (one-shot watches)
+
+	// Reply.
+	Code     proto.Code
+	Zxid     int64
+	Err      error // client-side failure (connection loss, closed, invalid, ...)
+	RData    []byte
+	Stat     proto.Stat
+	RPath    string
+	Children []string
+	RACL     []proto.ACL
+	Results  []proto.MultiResult
+	Number   int32
+	Clients  []proto.ClientInfo
+	RSize    int // the reply's frame size
+	Extract  any // a future's func(*Call) (T, error), set by package kazoo
+
+	cn    atomic.Pointer[conn.Conn] // the connection it was sent on
+	state atomic.Int32              // callPending, callDone, callAbandoned
+
+	// Completion. A pooled call's done carries one signal; a future's is
+	// closed, and made only when someone blocks on it (see doneChan).
+	async  bool
+	done   chan struct{}
+	dmu    sync.Mutex  // guards a future's done and fin
+	fin    bool        // a future's completion was signalled
+	then   func()      // runs on the reader once the reply is recorded (a session step)
+	queued bool        // in the session's backlog (c.mu guards it)
+	stop   func() bool // stops the backlog's watch of the context
+
+	// For the request hooks, set only when the client has such hooks.
+	hctx  context.Context // the caller's
+	start time.Time       // when it was submitted
+}
+
+const (
+	callPending int32 = iota
+	callDone
+	callAbandoned
+)
+
+var callPool = sync.Pool{New: func() any { return &Call{done: make(chan struct{}, 1)} }}
+
+// GetCall returns a pooled call for a synchronous operation, of the
+// current session. Exec runs it; Release returns it.
+func (c *Session) GetCall(op proto.Op, path string) *Call {
+	k := callPool.Get().(*Call)
+	k.c, k.Op, k.Path, k.epoch = c, op, path, c.epoch.Load()
+	return k
+}
+
+// NewAsyncCall returns a call for a future, of the current session; it is
+// never pooled.
+func (c *Session) NewAsyncCall(op proto.Op, path string) *Call {
+	return &Call{c: c, Op: op, Path: path, async: true, epoch: c.epoch.Load()}
+}
+
+// Release returns a synchronous call to the pool.
+func (k *Call) Release() {
+	done := k.done
+	*k = Call{done: done}
+	callPool.Put(k)
+}
+
+// Time marks k to be reported to the request hooks, if the client has
+// any, once it completes.
+func (k *Call) Time(ctx context.Context) {
+	if k.c.hooks.request {
+		k.hctx, k.start = ctx, time.Now()
+	}
+}
+
+// Sent reports whether k was handed to a connection.
+func (k *Call) Sent() bool { return k.cn.Load() != nil }
+
+// CloseCause returns why the client is closing (ErrClosed, or the terminal
+// cause) once Close was called or a terminal failure happened, else nil:
+// what a closing client's calls meet is the close, not a failure.
+func (k *Call) CloseCause() error {
+	if !k.c.closing.Load() {
+		return nil
+	}
+	return k.c.CloseCause()
+}
+
+// Flush writes what k's connection holds queued, if k is sent and not yet
+// complete: its waiter is about to block (see package conn).
+func (k *Call) Flush() {
+	if cn := k.cn.Load(); cn != nil && !k.completed() {
+		cn.Flush()
+	}
+}
+
+// Wait waits for the call's reply or ctx, and reports whether the reply
+// came. Before blocking it flushes what its connection holds queued: the
+// requests a pipeline queued while replies were in flight (see package
+// conn) need not wait for more replies when their sender waits.
+func (k *Call) Wait(ctx context.Context) bool {
+	if k.completed() {
+		return true
+	}
+	if cn := k.cn.Load(); cn != nil {
+		cn.Flush()
+	}
+	select {
+	case <-k.DoneChan():
+		return true
+	case <-ctx.Done():
+		return k.completed()
+	}
+}
+
+// completed reports whether the call is complete, taking a pooled call's
+// signal if so.
+func (k *Call) completed() bool {
+	if k.async {
+		return k.state.Load() != callPending
+	}
+	select {
+	case <-k.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// DoneChan returns the channel that reports completion: a pooled call's
+// signal, or a future's channel, made on first use.
+func (k *Call) DoneChan() chan struct{} {
+	if !k.async {
+		return k.done
+	}
+	k.dmu.Lock()
+	if k.done == nil {
+		k.done = make(chan struct{})
+		if k.fin {
+			close(k.done)
+		}
+	}
+	ch := k.done
+	k.dmu.Unlock()
+	return ch
+}
+
+// Append encodes the request body with proto's records, the chroot applied
+// (proto.Record, called by the connection under its lock).
+func (k *Call) Append(b []byte) []byte {
+	if k.Body != nil {
+		return k.Body.Append(b)
+	}
+	c := k.c
+	switch k.Op {
+	case proto.OpGetData, proto.OpExists, proto.OpGetChildren, proto.OpGetChildren2:
+		r := proto.PathWatchRequest{Path: c.serverPath(k.Path), Watch: k.Watch}
+		return r.Append(b)
+	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+		r := createRequest(c, k.Path, k.Data, k.ACL, k.Flags, k.TTL)
+		return r.Append(b)
+	case proto.OpDelete:
+		r := proto.DeleteRequest{Path: c.serverPath(k.Path), Version: k.Version}
+		return r.Append(b)
+	case proto.OpSetData:
+		r := proto.SetDataRequest{Path: c.serverPath(k.Path), Data: stored(k.Data), Version: k.Version}
+		return r.Append(b)
+	case proto.OpGetACL, proto.OpSync, proto.OpGetAllChildrenNumber:
+		r := proto.PathRequest{Path: c.serverPath(k.Path)}
+		return r.Append(b)
+	case proto.OpGetEphemerals:
+		r := proto.PathRequest{Path: c.chroot + k.Path} // a prefix, not a node
+		return r.Append(b)
+	case proto.OpSetACL:
+		r := proto.SetACLRequest{Path: c.serverPath(k.Path), ACL: k.ACL, Version: k.Version}
+		return r.Append(b)
+	case proto.OpCheckWatches, proto.OpRemoveWatches:
+		r := proto.WatchesRequest{Path: c.serverPath(k.Path), Type: proto.WatcherType(k.WType)}
+		return r.Append(b)
+	case proto.OpAddWatch:
+		r := proto.AddWatchRequest{Path: c.serverPath(k.Path), Mode: proto.AddWatchMode(k.WType)}
+		return r.Append(b)
+	case proto.OpMulti, proto.OpMultiRead:
+		return c.multiRequest(k.Ops).Append(b)
+	}
+	return b // whoAmI, closeSession: no body
+}
+
+// createRequest is the body of a create; a sequential create of "/" makes
+// children of the chroot itself.
+func createRequest(c *Session, path string, data []byte, acl []proto.ACL, flags proto.CreateFlags, ttl int64) proto.CreateRequest {
+	p := c.serverPath(path)
+	if path == "/" && flags.Sequential() && c.chroot != "" {
+		p = c.chroot + "/"
+	}
+	return proto.CreateRequest{Path: p, Data: stored(data), ACL: acl, Flags: flags, TTL: ttl}
+}
+
+// stored is the value a create or set sends for data: nil as empty, as
+// kazoo does, so that every client reads bytes back (kazoo's recipes fail
+// on a node whose value is null).
+func stored(data []byte) []byte {
+	if data == nil {
+		return []byte{}
+	}
+	return data
+}
+
+// Complete records the reply (conn.Call). It runs on the connection's
+// reader goroutine, one reply at a time.
+func (k *Call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
+	switch {
+	case err != nil:
+		k.Err = k.c.connError(err)
+	default:
+		k.Code, k.Zxid, k.RSize = hdr.Err, hdr.Zxid, len(body)+4+proto.ReplyHeaderSize
+		if hdr.Err == proto.CodeUnimplemented {
+			k.c.learnUnimplemented(k.cn.Load().Addr(), k.Op)
+		}
+		if hdr.Err == proto.CodeOK {
+			if derr := k.decode(body); derr != nil {
+				k.Code = proto.CodeMarshallingError
+				k.Err = fmt.Errorf("%w: malformed %s reply: %w", ErrMarshallingError, k.Op, derr)
+			}
+		}
+		if k.WKind != 0 {
+			k.c.watches.registerReply(k)
+		}
+	}
+	if k.then != nil {
+		k.then()
+	}
+	k.Finish()
+}
+
+// Finish wakes the waiter, or recycles an abandoned synchronous call.
+func (k *Call) Finish() {
+	if !k.start.IsZero() {
+		k.c.reportRequest(k)
+	}
+	if !k.state.CompareAndSwap(callPending, callDone) {
+		if !k.async {
+			k.Release() // the waiter gave up; nobody else holds k
+		}
+		return
+	}
+	if k.async {
+		k.dmu.Lock()
+		k.fin = true
+		if k.done != nil {
+			close(k.done)
+		}
+		k.dmu.Unlock()
+	} else {
+		k.done <- struct{}{}
+	}
+}
+
+// Fail completes a call that was never sent.
+func (k *Call) Fail(err error) {
+	k.Err = err
+	k.Finish()
+}
+
+// decode reads the reply body with proto's response records, copying what
+// aliases the connection's buffer and removing the chroot from paths.
+func (k *Call) decode(body []byte) error {
+	var d proto.Decoder
+	d.Reset(body)
+	c := k.c
+	switch k.Op {
+	case proto.OpGetData, proto.OpReconfig:
+		var r proto.GetDataResponse
+		r.Decode(&d)
+		if r.Data != nil {
+			k.RData = append(make([]byte, 0, len(r.Data)), r.Data...)
+		}
+		k.Stat = r.Stat
+	case proto.OpExists, proto.OpSetData, proto.OpSetACL:
+		var r proto.StatResponse
+		r.Decode(&d)
+		k.Stat = r.Stat
+	case proto.OpCreate, proto.OpSync:
+		var r proto.PathResponse
+		r.Decode(&d)
+		k.RPath = c.stripRoot(r.Path)
+	case proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+		var r proto.Create2Response
+		r.Decode(&d)
+		k.RPath, k.Stat = c.stripRoot(r.Path), r.Stat
+	case proto.OpGetChildren:
+		var r proto.GetChildrenResponse
+		r.Decode(&d)
+		k.Children = r.Children
+	case proto.OpGetChildren2:
+		var r proto.GetChildren2Response
+		r.Decode(&d)
+		k.Children, k.Stat = r.Children, r.Stat
+	case proto.OpGetACL:
+		var r proto.GetACLResponse
+		r.Decode(&d)
+		k.RACL, k.Stat = r.ACL, r.Stat
+	case proto.OpGetAllChildrenNumber:
+		var r proto.GetAllChildrenNumberResponse
+		r.Decode(&d)
+		k.Number = r.Number
+	case proto.OpGetEphemerals:
+		var r proto.GetEphemeralsResponse
+		r.Decode(&d)
+		for i, p := range r.Ephemerals {
+			r.Ephemerals[i] = c.stripRoot(p)
+		}
+		k.Children = r.Ephemerals
+	case proto.OpSASL:
+		var r proto.SASLResponse
+		r.Decode(&d)
+		k.RData = append([]byte{}, r.Token...)
+	case proto.OpWhoAmI:
+		var r proto.WhoAmIResponse
+		r.Decode(&d)
+		k.Clients = r.ClientInfo
+	case proto.OpMulti, proto.OpMultiRead:
+		var r proto.MultiResponse
+		r.Decode(&d)
+		for i := range r.Results {
+			res := &r.Results[i]
+			res.Path = c.stripRoot(res.Path)
+			if res.Data != nil {
+				res.Data = append([]byte(nil), res.Data...)
+			}
+		}
+		k.Results = r.Results
+	}
+	return d.Err()
+}
+
+var _ conn.Call = (*Call)(nil)

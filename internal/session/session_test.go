@@ -1,0 +1,263 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/kazoo-go/kazoo/proto"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// newTestSession returns a session that is never started: its engine
+// pieces work without a server.
+func newTestSession(t *testing.T, chroot string) *Session {
+	t.Helper()
+	s := New(Config{Chroot: chroot, Logger: slog.New(slog.DiscardHandler), SessionTimeout: time.Second, MaxPacket: proto.MaxPacket})
+	t.Cleanup(s.cancel)
+	return s
+}
+
+// recv waits for a value on ch, or fails the test after a deadline.
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing received within 10s")
+		panic("unreachable")
+	}
+}
+
+type stateRecorder struct {
+	Hooks
+	got []string
+}
+
+func (r *stateRecorder) StateChange(from, to State) {
+	r.got = append(r.got, from.String()+">"+to.String())
+}
+
+func TestStateHub(t *testing.T) {
+	var h stateHub
+	rec := &stateRecorder{}
+	h.hook = rec
+	q := h.subscribe()
+	if !h.set(Connected) || h.set(Connected) {
+		t.Fatal("set reports a change only when the state changes")
+	}
+	h.set(Suspended)
+	h.set(Closed)
+	if h.set(Connected) || h.get() != Closed {
+		t.Fatal("the state changed after Closed")
+	}
+	var got []State
+	for s := range q.Out() {
+		got = append(got, s)
+	}
+	want := []State{0, Connected, Suspended, Closed}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("subscriber got %v, want %v", got, want)
+	}
+	if fmt.Sprint(rec.got) != "[State(?)>Connected Connected>Suspended Suspended>Closed]" {
+		t.Fatalf("hook got %v", rec.got)
+	}
+	late := h.subscribe()
+	if s, ok := <-late.Out(); s != Closed || !ok {
+		t.Fatalf("a subscription after Closed got %v, %v; want Closed", s, ok)
+	}
+	if _, ok := <-late.Out(); ok {
+		t.Fatal("a subscription after Closed stays open")
+	}
+}
+
+// TestAppendChroot: every request body carries the server's path, built by
+// proto's records, in one place.
+func TestAppendChroot(t *testing.T) {
+	s := newTestSession(t, "/app")
+	acl := []proto.ACL{{Perms: proto.PermAll, Scheme: "world", ID: "anyone"}}
+	for _, tc := range []struct {
+		name string
+		k    *Call
+		want proto.Record
+	}{
+		{"getData /", &Call{Op: proto.OpGetData, Path: "/", Watch: true}, &proto.PathWatchRequest{Path: "/app", Watch: true}},
+		{"getData", &Call{Op: proto.OpGetData, Path: "/a"}, &proto.PathWatchRequest{Path: "/app/a"}},
+		{"sequential create of /", &Call{Op: proto.OpCreate2, Path: "/", ACL: acl, Flags: proto.FlagPersistentSequential},
+			&proto.CreateRequest{Path: "/app/", Data: []byte{}, ACL: acl, Flags: proto.FlagPersistentSequential}},
+		{"setData nil", &Call{Op: proto.OpSetData, Path: "/a", Version: 3}, &proto.SetDataRequest{Path: "/app/a", Data: []byte{}, Version: 3}},
+		{"getEphemerals prefix", &Call{Op: proto.OpGetEphemerals, Path: "/a"}, &proto.PathRequest{Path: "/app/a"}},
+		{"multi", &Call{Op: proto.OpMulti, Ops: []TxnOp{{Op: proto.OpCheck, Path: "/a", Version: 1}}},
+			&proto.MultiRequest{Ops: []proto.MultiOp{{Op: proto.OpCheck, Body: &proto.CheckVersionRequest{Path: "/app/a", Version: 1}}}}},
+	} {
+		k := tc.k
+		k.c = s
+		if got, want := k.Append(nil), tc.want.Append(nil); !bytes.Equal(got, want) {
+			t.Errorf("%s: body %x, want %x", tc.name, got, want)
+		}
+	}
+	if p := s.stripRoot("/app/a/b"); p != "/a/b" {
+		t.Errorf("stripRoot = %q", p)
+	}
+	if p := s.stripRoot("/app"); p != "/" {
+		t.Errorf("stripRoot of the chroot = %q", p)
+	}
+	if p := s.stripRoot("/apple"); p != "/apple" {
+		t.Errorf("stripRoot of a sibling = %q", p)
+	}
+}
+
+func TestCallPoolKeepsSignal(t *testing.T) {
+	s := newTestSession(t, "")
+	k := s.GetCall(proto.OpGetData, "/a")
+	done := k.done
+	k.Err, k.RData = errors.New("x"), []byte("y")
+	k.Release()
+	if k.done != done || k.Err != nil || k.RData != nil || k.c != nil {
+		t.Fatal("Release must clear the call and keep its signal channel")
+	}
+}
+
+// TestVersionKnowledge: an Unimplemented answer teaches what a server
+// lacks, per server.
+func TestVersionKnowledge(t *testing.T) {
+	s := newTestSession(t, "")
+	v35 := proto.Version{Major: 3, Minor: 5}
+	if _, known := s.predatesAt("a:1", v35); known {
+		t.Fatal("nothing learnt yet")
+	}
+	s.learnUnimplemented("a:1", proto.OpCreate2)
+	if old, known := s.predatesAt("a:1", v35); !old || !known {
+		t.Fatal("a server that lacks create2 predates 3.5")
+	}
+	if _, known := s.predatesAt("b:1", v35); known {
+		t.Fatal("what one server lacks says nothing of another")
+	}
+	// No connection: the persistent types are sent as WatchAny, which
+	// every version accepts.
+	if typ := s.ServerWatcherType(proto.WatcherPersistent); typ != proto.WatcherAny {
+		t.Fatalf("ServerWatcherType = %v, want WatcherAny", typ)
+	}
+	if typ := s.ServerWatcherType(proto.WatcherData); typ != proto.WatcherData {
+		t.Fatalf("ServerWatcherType(data) = %v", typ)
+	}
+}
+
+func notify(m *watchManager, typ proto.EventType, path string) {
+	m.Notify(&proto.WatcherEventView{Type: typ, Path: []byte(path)}, 7)
+}
+
+// TestWatchManager: one-shot watches fire once with the client's path;
+// persistent and recursive watches see what they should; a lost session
+// ends them all.
+func TestWatchManager(t *testing.T) {
+	s := newTestSession(t, "/app")
+	m := &s.watches
+	data := &Call{c: s, Op: proto.OpGetData, Path: "/a", WKind: WatchData, WCh: make(chan Event, 1)}
+	m.registerReply(data)
+	missing := &Call{c: s, Op: proto.OpExists, Path: "/b", WKind: WatchData, WCh: make(chan Event, 1), Code: proto.CodeNoNode}
+	m.registerReply(missing)
+	failed := &Call{c: s, Op: proto.OpGetData, Path: "/c", WKind: WatchData, WCh: make(chan Event, 1), Code: proto.CodeNoNode}
+	m.registerReply(failed)
+	persistent := s.AddWatch("/a", false)
+	recursive := s.AddWatch("/", true)
+
+	notify(m, proto.EventNodeDataChanged, "/app/a")
+	if e := recv(t, data.WCh); e.Type != proto.EventNodeDataChanged || e.Path != "/a" || e.Zxid != 7 {
+		t.Fatalf("one-shot got %+v", e)
+	}
+	notify(m, proto.EventNodeCreated, "/app/b")
+	if e := recv(t, missing.WCh); e.Type != proto.EventNodeCreated || e.Path != "/b" {
+		t.Fatalf("exists watch got %+v", e)
+	}
+	notify(m, proto.EventNodeChildrenChanged, "/app/a")
+	for _, want := range []Event{
+		{Type: proto.EventNodeDataChanged, Path: "/a", Zxid: 7},
+		{Type: proto.EventNodeChildrenChanged, Path: "/a", Zxid: 7},
+	} {
+		if e := recv(t, persistent.Events()); e != want {
+			t.Fatalf("persistent got %+v, want %+v", e, want)
+		}
+	}
+	for _, want := range []string{"/a", "/b"} {
+		if e := recv(t, recursive.Events()); e.Path != want || e.Type == proto.EventNodeChildrenChanged {
+			t.Fatalf("recursive got %+v, want a change of %s", e, want)
+		}
+	}
+	if len(m.oneShot) != 0 {
+		t.Fatalf("fired one-shot watches remain: %v", m.oneShot)
+	}
+	if len(failed.WCh) != 0 {
+		t.Fatal("a watch the server did not set fired")
+	}
+
+	m.terminate(ErrSessionExpired, false)
+	for _, w := range []*Watch{persistent, recursive} {
+		e := recv(t, w.Events())
+		if e.Type != proto.EventNone || !errors.Is(e.Err, ErrSessionExpired) {
+			t.Fatalf("terminal event %+v", e)
+		}
+		if _, ok := <-w.Events(); ok {
+			t.Fatal("a watch's channel stays open after its terminal event")
+		}
+	}
+	if _, last := persistent.Close(); last {
+		t.Fatal("a watch ended by the session has nothing left on the server")
+	}
+}
+
+// TestBacklog: a future started while disconnected waits in the backlog
+// and fails when its context ends or its session is lost.
+func TestBacklog(t *testing.T) {
+	s := newTestSession(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := s.NewAsyncCall(proto.OpGetData, "/a")
+	if err := gone.SubmitAsync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lost := s.NewAsyncCall(proto.OpGetData, "/b")
+	if err := lost.SubmitAsync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	recv(t, gone.DoneChan())
+	if !errors.Is(gone.Err, context.Canceled) {
+		t.Fatalf("cancelled backlog call: %v", gone.Err)
+	}
+	s.sessionLost("test")
+	recv(t, lost.DoneChan())
+	if !errors.Is(lost.Err, ErrSessionExpired) {
+		t.Fatalf("backlog call of a lost session: %v", lost.Err)
+	}
+	late := s.NewAsyncCall(proto.OpGetData, "/c")
+	late.epoch-- // made in the lost session
+	if err := late.SubmitAsync(context.Background()); !errors.Is(err, ErrSessionExpired) {
+		t.Fatalf("a call of a lost session was taken: %v", err)
+	}
+	big := s.NewAsyncCall(proto.OpSetData, "/d")
+	big.Data = make([]byte, proto.MaxPacket)
+	if err := big.SubmitAsync(context.Background()); !errors.Is(err, ErrDataTooLarge) {
+		t.Fatalf("a call no connection would take was queued: %v", err)
+	}
+}
+
+func TestSentinels(t *testing.T) {
+	err := fmt.Errorf("wrapped: %w", CodeError(proto.CodeSessionExpired))
+	if !errors.Is(err, ErrSessionExpired) {
+		t.Fatal("a sentinel of a code matches every error of that code")
+	}
+	if !errors.Is(errSASLRequired, ErrAuthFailed) || !errors.Is(errSASLRequired, ErrSessionClosedRequireSASL) {
+		t.Fatal("errSASLRequired matches both ErrAuthFailed and ErrSessionClosedRequireSASL")
+	}
+	if ParentPath("/a/b") != "/a" || ParentPath("/a") != "/" {
+		t.Fatal("ParentPath")
+	}
+}

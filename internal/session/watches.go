@@ -1,0 +1,437 @@
+package session
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/kazoo-go/kazoo/internal/conn"
+	"github.com/kazoo-go/kazoo/internal/queue"
+	"github.com/kazoo-go/kazoo/proto"
+)
+
+// Event is a change to a watched node, or the end of a watch
+// (kazoo.Event, which documents it).
+type Event struct {
+	Type proto.EventType
+	Path string // relative to the chroot
+	Zxid int64  // the change's zxid; -1 from servers before 3.9
+	Err  error  // set when Type is proto.EventNone
+}
+
+// WatchKind is where a watch lives, on the server and here.
+type WatchKind uint8
+
+// Watch kinds: a call's WKind asks for WatchData or WatchChild.
+const (
+	WatchData  WatchKind = iota + 1 // getData, or exists on an existing node
+	watchExist                      // exists on a missing node
+	WatchChild                      // getChildren
+	watchPersistent
+	watchRecursive
+)
+
+type watchKey struct {
+	path string // server path (with chroot)
+	kind WatchKind
+}
+
+// watchManager holds every watch of the session. One-shot watches are
+// channels of capacity one (they fire once, so a send never blocks);
+// persistent watches are Watchers with unbounded queues. The reader
+// goroutine registers watches when replies arrive and delivers
+// notifications; neither ever blocks on a consumer.
+type watchManager struct {
+	c          *Session
+	mu         sync.Mutex
+	oneShot    map[watchKey]channels
+	persistent map[watchKey][]*Watch
+	ended      map[*Watch]struct{} // ended by a lost session, perhaps undrained
+}
+
+func (m *watchManager) init(c *Session) {
+	m.c = c
+	m.oneShot = make(map[watchKey]channels)
+	m.persistent = make(map[watchKey][]*Watch)
+	m.ended = make(map[*Watch]struct{})
+}
+
+// channels are the one-shot watches of one path and kind: almost always
+// one, held without a slice of its own. path is the map key's path, so that
+// a notification finds it (and its Event's path) without allocating.
+type channels struct {
+	path  string
+	first chan Event
+	more  []chan Event
+}
+
+func (c *channels) add(ch chan Event) {
+	if c.first == nil {
+		c.first = ch
+	} else {
+		c.more = append(c.more, ch)
+	}
+}
+
+// send delivers e to every channel; each has room (capacity one, one event).
+func (c channels) send(e Event) {
+	if c.first != nil {
+		c.first <- e
+	}
+	for _, ch := range c.more {
+		ch <- e
+	}
+}
+
+// registerReply adds the watch a call asked for, if its reply says the
+// server set one: on success, and for exists also on NoNode.
+func (m *watchManager) registerReply(k *Call) {
+	kind := k.WKind
+	switch {
+	case k.Err != nil:
+		return
+	case k.Code == proto.CodeNoNode && k.Op == proto.OpExists:
+		kind = watchExist
+	case k.Code != proto.CodeOK:
+		return
+	}
+	key := watchKey{m.c.serverPath(k.Path), kind}
+	m.mu.Lock()
+	chs := m.oneShot[key]
+	chs.path = key.path
+	chs.add(k.WCh)
+	m.oneShot[key] = chs
+	m.mu.Unlock()
+}
+
+// Notify delivers a server notification (conn.Handler). It allocates
+// nothing for a one-shot watch: the path is looked up as bytes.
+func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
+	if ev.Type == proto.EventNone {
+		return
+	}
+	e := Event{Type: ev.Type, Zxid: zxid}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fire := func(kind WatchKind) {
+		chs, ok := m.oneShot[watchKey{string(ev.Path), kind}]
+		if !ok {
+			return
+		}
+		if e.Path == "" {
+			e.Path = m.c.stripRoot(chs.path)
+		}
+		chs.send(e)
+		m.c.reportWatchEvent(e, 1)
+		delete(m.oneShot, watchKey{chs.path, kind})
+	}
+	switch ev.Type {
+	case proto.EventNodeCreated, proto.EventNodeDataChanged:
+		fire(WatchData)
+		fire(watchExist)
+	case proto.EventNodeDeleted:
+		fire(WatchData)
+		fire(watchExist)
+		fire(WatchChild)
+	case proto.EventNodeChildrenChanged:
+		fire(WatchChild)
+	}
+	if len(m.persistent) == 0 {
+		return
+	}
+	path := string(ev.Path)
+	if e.Path == "" {
+		e.Path = m.c.stripRoot(path)
+	}
+	for _, w := range m.persistent[watchKey{path, watchPersistent}] {
+		w.put(e)
+	}
+	if ev.Type == proto.EventNodeChildrenChanged {
+		return // recursive watches do not see child events
+	}
+	for p := path; ; p = ParentPath(p) {
+		for _, w := range m.persistent[watchKey{p, watchRecursive}] {
+			w.put(e)
+		}
+		if p == "/" {
+			return
+		}
+	}
+}
+
+// remove ends the one-shot watches of kind on path with a removal event.
+func (m *watchManager) remove(path string, kinds []WatchKind, typ proto.EventType) {
+	key := watchKey{path: m.c.serverPath(path)}
+	e := Event{Type: typ, Path: path, Zxid: -1}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, kind := range kinds {
+		key.kind = kind
+		m.oneShot[key].send(e)
+		delete(m.oneShot, key)
+	}
+}
+
+// terminate ends every watch with a terminal event carrying err. When the
+// client closes (final), every Watcher's goroutine ends at once, read or
+// not; after a lost session the client lives on, and the terminal event
+// waits behind the undelivered events until the Watcher is drained, closed,
+// or the client closes.
+func (m *watchManager) terminate(err error, final bool) {
+	m.mu.Lock()
+	oneShot, persistent := m.oneShot, m.persistent
+	m.oneShot = make(map[watchKey]channels)
+	m.persistent = make(map[watchKey][]*Watch)
+	for _, ws := range persistent {
+		for _, w := range ws {
+			m.ended[w] = struct{}{}
+		}
+	}
+	// A snapshot: Watcher.Close may drop from m.ended meanwhile.
+	ended := make([]*Watch, 0, len(m.ended))
+	for w := range m.ended {
+		ended = append(ended, w)
+	}
+	if final {
+		m.ended = make(map[*Watch]struct{})
+	}
+	m.mu.Unlock()
+	for key, chs := range oneShot {
+		chs.send(Event{Type: proto.EventNone, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err})
+	}
+	for _, w := range ended {
+		last := Event{Type: proto.EventNone, Path: w.path, Zxid: -1, Err: err}
+		if final {
+			w.q.Finish(last)
+		} else if w.q.Put(last) {
+			w.q.Close()
+		}
+	}
+}
+
+// setWatchesBatch is the most path bytes one setWatches request carries.
+const setWatchesBatch = 128 << 10
+
+// resend re-registers every watch on a new connection of the same session,
+// so that the server fires what changed while the client was away. It sends
+// before any request, in batches of at most 128 KB of paths. Persistent
+// watchers then get proto.EventResync: the server does not replay the changes
+// they missed.
+func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
+	var req proto.SetWatches2Request
+	m.mu.Lock()
+	var lists [5][]string
+	for key := range m.oneShot {
+		lists[key.kind-1] = append(lists[key.kind-1], key.path)
+	}
+	var resync []*Watch
+	for key, ws := range m.persistent {
+		lists[key.kind-1] = append(lists[key.kind-1], key.path)
+		resync = append(resync, ws...)
+	}
+	m.mu.Unlock()
+	var calls []*Call
+	size := 0
+	flush := func() {
+		if size == 0 {
+			return
+		}
+		k := m.c.NewAsyncCall(proto.OpSetWatches, "")
+		k.Xid = proto.XidSetWatches
+		k.Body = &proto.SetWatchesRequest{
+			RelativeZxid: lastZxid, DataWatches: req.DataWatches,
+			ExistWatches: req.ExistWatches, ChildWatches: req.ChildWatches,
+		}
+		if len(req.PersistentWatches)+len(req.PersistentRecursiveWatches) > 0 {
+			r := req
+			r.RelativeZxid = lastZxid
+			k.Op, k.Body = proto.OpSetWatches2, &r
+		}
+		calls = append(calls, k)
+		req, size = proto.SetWatches2Request{}, 0
+	}
+	add := func(dst *[]string, p string) {
+		if size+len(p) > setWatchesBatch {
+			flush()
+		}
+		*dst = append(*dst, p)
+		size += len(p)
+	}
+	for kind, paths := range lists {
+		for _, p := range paths {
+			switch WatchKind(kind + 1) {
+			case WatchData:
+				add(&req.DataWatches, p)
+			case watchExist:
+				add(&req.ExistWatches, p)
+			case WatchChild:
+				add(&req.ChildWatches, p)
+			case watchPersistent:
+				add(&req.PersistentWatches, p)
+			case watchRecursive:
+				add(&req.PersistentRecursiveWatches, p)
+			}
+		}
+	}
+	flush()
+	if len(calls) > 0 && len(resync) > 0 {
+		// Once the server has the watches again (its reply to the last
+		// setWatches: replies come in order), a change made from now on
+		// is delivered; what changed before may have been missed.
+		last := calls[len(calls)-1]
+		last.then = func() {
+			if last.Err == nil && last.Code == proto.CodeOK {
+				for _, w := range resync {
+					w.put(Event{Type: proto.EventResync, Path: w.path, Zxid: -1})
+				}
+			}
+		}
+	}
+	for _, k := range calls {
+		_ = m.c.sendOn(cn, k, true)
+	}
+}
+
+// Watch is a persistent watch's registration (kazoo.Watcher is the API
+// over it): its events are queued without bound, so a slow reader never
+// stalls the reader goroutine.
+type Watch struct {
+	c    *Session
+	key  watchKey
+	path string // as the caller gave it
+	q    *queue.Queue[Event]
+}
+
+// AddWatch registers a persistent (or recursive) watch on path, which the
+// server has just accepted.
+func (c *Session) AddWatch(path string, recursive bool) *Watch {
+	kind := watchPersistent
+	if recursive {
+		kind = watchRecursive
+	}
+	w := &Watch{c: c, key: watchKey{c.serverPath(path), kind}, path: path, q: queue.New[Event]()}
+	m := &c.watches
+	m.mu.Lock()
+	m.persistent[w.key] = append(m.persistent[w.key], w)
+	m.mu.Unlock()
+	return w
+}
+
+// Events returns the channel of events.
+func (w *Watch) Events() <-chan Event { return w.q.Out() }
+
+// put queues a server's event for the consumer, and tells the watch hooks.
+func (w *Watch) put(e Event) {
+	if w.q.Put(e) && w.c.hooks.watch {
+		w.c.reportWatchEvent(e, w.q.Len())
+	}
+}
+
+// Close forgets w and ends its channel; queued events are dropped. It
+// reports the type that removes the server's watch when w was the last
+// local watch of its kind on its path, and false when the server's watch
+// is to stay (or is gone already).
+func (w *Watch) Close() (typ proto.WatcherType, last bool) {
+	last = w.c.watches.drop(w)
+	w.q.Cancel()
+	return w.c.watcherType(w.key.kind), last
+}
+
+// drop forgets w; it reports whether w was the last local watch of its kind
+// on its path.
+func (m *watchManager) drop(w *Watch) (last bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.ended, w)
+	ws, ok := m.persistent[w.key]
+	if !ok {
+		return false // already ended: nothing left on the server
+	}
+	for i, x := range ws {
+		if x == w {
+			ws = append(ws[:i:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) > 0 {
+		m.persistent[w.key] = ws
+		return false
+	}
+	delete(m.persistent, w.key)
+	return true
+}
+
+// watcherType is the type that removes a persistent watch of kind on the
+// connected server: 3.9 knows the persistent types; 3.6 to 3.8 reject them
+// (MarshallingError) and remove persistent watches with WatchAny, which
+// also takes the path's one-shot watches on those servers (a path holds a
+// single watch mode per session there anyway, ZOOKEEPER-4466).
+func (c *Session) watcherType(kind WatchKind) proto.WatcherType {
+	if predates, known := c.ServerPredates(proto.Version{Major: 3, Minor: 9}); predates || !known {
+		return proto.WatcherAny
+	}
+	if kind == watchRecursive {
+		return proto.WatcherPersistentRecursive
+	}
+	return proto.WatcherPersistent
+}
+
+// ServerWatcherType is the type that selects watches of type typ on the
+// connected server (see watcherType).
+func (c *Session) ServerWatcherType(typ proto.WatcherType) proto.WatcherType {
+	switch typ {
+	case proto.WatcherPersistent:
+		return c.watcherType(watchPersistent)
+	case proto.WatcherPersistentRecursive:
+		return c.watcherType(watchRecursive)
+	}
+	return typ
+}
+
+// endPersistent ends the local Watchers of kinds on path with a
+// PersistentWatchRemoved event: the server no longer holds their watch.
+func (m *watchManager) endPersistent(path string, kinds ...WatchKind) {
+	var ended []*Watch
+	m.mu.Lock()
+	for _, kind := range kinds {
+		key := watchKey{m.c.serverPath(path), kind}
+		ended = append(ended, m.persistent[key]...)
+		delete(m.persistent, key)
+	}
+	m.mu.Unlock()
+	for _, w := range ended {
+		if w.q.Put(Event{Type: proto.EventPersistentWatchRemoved, Path: path, Zxid: -1}) {
+			w.q.Close()
+		}
+	}
+}
+
+// WatchesRemoved ends the local watches of type typ on path, which the
+// server has just removed (RemoveWatches): one-shot watches get a
+// DataWatchRemoved or ChildWatchRemoved event, persistent ones a
+// PersistentWatchRemoved event and the end of their channel.
+func (c *Session) WatchesRemoved(path string, typ proto.WatcherType) {
+	m := &c.watches
+	switch typ {
+	case proto.WatcherData:
+		m.remove(path, []WatchKind{WatchData, watchExist}, proto.EventDataWatchRemoved)
+	case proto.WatcherChildren:
+		m.remove(path, []WatchKind{WatchChild}, proto.EventChildWatchRemoved)
+	case proto.WatcherPersistent:
+		m.endPersistent(path, watchPersistent)
+	case proto.WatcherPersistentRecursive:
+		m.endPersistent(path, watchRecursive)
+	case proto.WatcherAny:
+		m.remove(path, []WatchKind{WatchData, watchExist}, proto.EventDataWatchRemoved)
+		m.remove(path, []WatchKind{WatchChild}, proto.EventChildWatchRemoved)
+		m.endPersistent(path, watchPersistent, watchRecursive)
+	}
+}
+
+// ParentPath returns the parent of an absolute path ("/" for top level).
+func ParentPath(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
