@@ -74,7 +74,7 @@ func (c *Client) check(op proto.Op, path string) error {
 
 func (c *Client) prepGet(ctx context.Context, k *session.Call, watch bool) *session.Call {
 	if watch {
-		k.Watch, k.WKind, k.WCh = true, session.WatchData, make(chan Event, 1)
+		k.Watch, k.WCh = true, make(chan Event, 1)
 	}
 	return c.prep(ctx, k)
 }
@@ -125,7 +125,7 @@ func extractExists(k *session.Call) (ExistsResult, error) {
 
 func (c *Client) prepExists(ctx context.Context, k *session.Call, watch bool) *session.Call {
 	if watch {
-		k.Watch, k.WKind, k.WCh = true, session.WatchData, make(chan Event, 1)
+		k.Watch, k.WCh = true, make(chan Event, 1)
 	}
 	return c.prep(ctx, k)
 }
@@ -165,7 +165,7 @@ func (c *Client) ExistsWAsync(ctx context.Context, path string) (*Future[ExistsR
 
 func (c *Client) prepChildren(ctx context.Context, k *session.Call, watch bool) *session.Call {
 	if watch {
-		k.Watch, k.WKind, k.WCh = true, session.WatchChild, make(chan Event, 1)
+		k.Watch, k.WCh = true, make(chan Event, 1)
 	}
 	return c.prep(ctx, k)
 }

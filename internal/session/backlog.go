@@ -6,21 +6,6 @@ import (
 	"github.com/kazoo-go/kazoo/internal/conn"
 )
 
-// Submit sends k on a live connection of its session, waiting for one
-// (bounded by ctx) while disconnected; sync says the caller is about to
-// block on the reply. See Session.submit.
-func (k *Call) Submit(ctx context.Context, sync bool) error { return k.c.submit(ctx, k, sync) }
-
-// Exec sends k and waits for its reply or ctx. On return the caller owns k
-// unless Exec reports abandoned: then the reader recycles it later.
-func (k *Call) Exec(ctx context.Context) (abandoned bool) { return k.c.exec(ctx, k) }
-
-// SubmitAsync sends k, a future's call, without waiting: on the live
-// connection of its session, or, while there is none, into the backlog
-// that the next connection of its session sends first, in order (see
-// Session.established). An error means k was not taken.
-func (k *Call) SubmitAsync(ctx context.Context) error { return k.c.submitAsync(ctx, k) }
-
 // submitAsync sends k on the live connection of its session, or queues it
 // in the backlog while there is none.
 func (c *Session) submitAsync(ctx context.Context, k *Call) error {

@@ -11,16 +11,12 @@ import (
 	"github.com/kazoo-go/kazoo/proto"
 )
 
-// Call is one request and, once answered, its result: the one thing every
-// request is, whoever makes it (an operation of package kazoo, a future,
-// the session's own auth, setWatches and SASL requests). Its body is
-// encoded by proto's request records (Append) and its reply decoded by
-// proto's response records (Complete), on the connection's reader
-// goroutine. Synchronous operations take calls from a pool, so a Get costs
-// no allocation beyond its returned data.
-//
-// The exported fields are the request, set by the caller before it submits
-// the call, and the reply, read once the call is complete.
+// Call is one request and, once answered, its result. Its body is encoded
+// by proto's request records (Append) and its reply decoded by proto's
+// response records (Complete), on the connection's reader goroutine.
+// Synchronous operations take calls from a pool, so a Get costs no
+// allocation beyond its returned data. Every request is a Call: package
+// kazoo sets the exported request fields and reads the reply's.
 type Call struct {
 	c     *Session
 	Op    proto.Op
@@ -38,13 +34,12 @@ type Call struct {
 	WType   int32        // WatcherType or AddWatchMode
 	Body    proto.Record // encodes the body instead of the fields above
 	Ops     []TxnOp      // multi and multiRead
-	WKind   WatchKind    // the watch to register when the reply says so
-	WCh     chan Event   // its channel (one-shot watches)
+	WCh     chan Event   // a one-shot watch's channel, registered when the reply says the server set it
 
 	// Reply.
 	Code     proto.Code
 	Zxid     int64
-	Err      error // client-side failure (connection loss, closed, invalid, ...)
+	Err      error // client-side failure (connection loss, closed, ...)
 	RData    []byte
 	Stat     proto.Stat
 	RPath    string
@@ -53,25 +48,25 @@ type Call struct {
 	Results  []proto.MultiResult
 	Number   int32
 	Clients  []proto.ClientInfo
-	RSize    int // the reply's frame size
-	Extract  any // a future's func(*Call) (T, error), set by package kazoo
 
 	cn    atomic.Pointer[conn.Conn] // the connection it was sent on
 	state atomic.Int32              // callPending, callDone, callAbandoned
 
 	// Completion. A pooled call's done carries one signal; a future's is
 	// closed, and made only when someone blocks on it (see doneChan).
-	async  bool
-	done   chan struct{}
-	dmu    sync.Mutex  // guards a future's done and fin
-	fin    bool        // a future's completion was signalled
-	then   func()      // runs on the reader once the reply is recorded (a session step)
-	queued bool        // in the session's backlog (c.mu guards it)
-	stop   func() bool // stops the backlog's watch of the context
+	async   bool
+	done    chan struct{}
+	dmu     sync.Mutex  // guards a future's done and fin
+	fin     bool        // a future's completion was signalled
+	Extract any         // a future's func(*Call) (T, error), set by package kazoo
+	then    func()      // runs on the reader once the reply is recorded (a session step)
+	queued  bool        // in the client's backlog (c.mu guards it)
+	stop    func() bool // stops the backlog's watch of the context
 
-	// For the request hooks, set only when the client has such hooks.
+	// For HookRequest, set only when the client has such hooks.
 	hctx  context.Context // the caller's
 	start time.Time       // when it was submitted
+	RSize int             // the reply's frame size
 }
 
 const (
@@ -101,35 +96,6 @@ func (k *Call) Release() {
 	done := k.done
 	*k = Call{done: done}
 	callPool.Put(k)
-}
-
-// Time marks k to be reported to the request hooks, if the client has
-// any, once it completes.
-func (k *Call) Time(ctx context.Context) {
-	if k.c.hooks.request {
-		k.hctx, k.start = ctx, time.Now()
-	}
-}
-
-// Sent reports whether k was handed to a connection.
-func (k *Call) Sent() bool { return k.cn.Load() != nil }
-
-// CloseCause returns why the client is closing (ErrClosed, or the terminal
-// cause) once Close was called or a terminal failure happened, else nil:
-// what a closing client's calls meet is the close, not a failure.
-func (k *Call) CloseCause() error {
-	if !k.c.closing.Load() {
-		return nil
-	}
-	return k.c.CloseCause()
-}
-
-// Flush writes what k's connection holds queued, if k is sent and not yet
-// complete: its waiter is about to block (see package conn).
-func (k *Call) Flush() {
-	if cn := k.cn.Load(); cn != nil && !k.completed() {
-		cn.Flush()
-	}
 }
 
 // Wait waits for the call's reply or ctx, and reports whether the reply
@@ -261,7 +227,7 @@ func (k *Call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 				k.Err = fmt.Errorf("%w: malformed %s reply: %w", ErrMarshallingError, k.Op, derr)
 			}
 		}
-		if k.WKind != 0 {
+		if k.WCh != nil {
 			k.c.watches.registerReply(k)
 		}
 	}

@@ -12,6 +12,8 @@
 //     the session's own auth, setWatches and SASL requests): pooled for
 //     synchronous operations, encoded by proto's request records and
 //     completed by proto's response records on the reader goroutine.
+//   - api.go: what package kazoo calls on a Call to run it (Exec, Submit,
+//     SubmitAsync, Time, Flush) and to report it (CloseCause, Sent).
 //   - submit.go: the Session and its one submit path (submit, sendOn):
 //     a call goes on the live connection of its own session, waits for one
 //     while disconnected, and fails with ErrSessionExpired once its session

@@ -161,12 +161,14 @@ func notify(m *watchManager, typ proto.EventType, path string) {
 func TestWatchManager(t *testing.T) {
 	s := newTestSession(t, "/app")
 	m := &s.watches
-	data := &Call{c: s, Op: proto.OpGetData, Path: "/a", WKind: WatchData, WCh: make(chan Event, 1)}
+	data := &Call{c: s, Op: proto.OpGetData, Path: "/a", WCh: make(chan Event, 1)}
 	m.registerReply(data)
-	missing := &Call{c: s, Op: proto.OpExists, Path: "/b", WKind: WatchData, WCh: make(chan Event, 1), Code: proto.CodeNoNode}
+	missing := &Call{c: s, Op: proto.OpExists, Path: "/b", WCh: make(chan Event, 1), Code: proto.CodeNoNode}
 	m.registerReply(missing)
-	failed := &Call{c: s, Op: proto.OpGetData, Path: "/c", WKind: WatchData, WCh: make(chan Event, 1), Code: proto.CodeNoNode}
+	failed := &Call{c: s, Op: proto.OpGetData, Path: "/c", WCh: make(chan Event, 1), Code: proto.CodeNoNode}
 	m.registerReply(failed)
+	child := &Call{c: s, Op: proto.OpGetChildren2, Path: "/a", WCh: make(chan Event, 1)}
+	m.registerReply(child)
 	persistent := s.AddWatch("/a", false)
 	recursive := s.AddWatch("/", true)
 
@@ -179,6 +181,9 @@ func TestWatchManager(t *testing.T) {
 		t.Fatalf("exists watch got %+v", e)
 	}
 	notify(m, proto.EventNodeChildrenChanged, "/app/a")
+	if e := recv(t, child.WCh); e.Type != proto.EventNodeChildrenChanged || e.Path != "/a" {
+		t.Fatalf("children watch got %+v", e)
+	}
 	for _, want := range []Event{
 		{Type: proto.EventNodeDataChanged, Path: "/a", Zxid: 7},
 		{Type: proto.EventNodeChildrenChanged, Path: "/a", Zxid: 7},

@@ -186,6 +186,8 @@ type liveConn struct {
 	epoch uint64
 }
 
+// CloseCause returns why the client is closed: the terminal cause, or
+// ErrClosed.
 func (c *Session) CloseCause() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -229,7 +231,8 @@ func (c *Session) terminate(cause error) {
 	c.mu.Unlock()
 }
 
-// connError maps a connection-level failure to the API's error.
+// connError maps a connection-level failure to the error the API reports
+// (the sentinels are the ones package kazoo exports).
 func (c *Session) connError(err error) error {
 	var tooLarge *conn.ReplyTooLargeError
 	switch {

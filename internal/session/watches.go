@@ -18,21 +18,20 @@ type Event struct {
 	Err  error  // set when Type is proto.EventNone
 }
 
-// WatchKind is where a watch lives, on the server and here.
-type WatchKind uint8
+// watchKind is where a watch lives, on the server and here.
+type watchKind uint8
 
-// Watch kinds: a call's WKind asks for WatchData or WatchChild.
 const (
-	WatchData  WatchKind = iota + 1 // getData, or exists on an existing node
+	watchData  watchKind = iota + 1 // getData, or exists on an existing node
 	watchExist                      // exists on a missing node
-	WatchChild                      // getChildren
+	watchChild                      // getChildren
 	watchPersistent
 	watchRecursive
 )
 
 type watchKey struct {
 	path string // server path (with chroot)
-	kind WatchKind
+	kind watchKind
 }
 
 // watchManager holds every watch of the session. One-shot watches are
@@ -85,7 +84,10 @@ func (c channels) send(e Event) {
 // registerReply adds the watch a call asked for, if its reply says the
 // server set one: on success, and for exists also on NoNode.
 func (m *watchManager) registerReply(k *Call) {
-	kind := k.WKind
+	kind := watchData
+	if k.Op == proto.OpGetChildren || k.Op == proto.OpGetChildren2 {
+		kind = watchChild
+	}
 	switch {
 	case k.Err != nil:
 		return
@@ -112,7 +114,7 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	e := Event{Type: ev.Type, Zxid: zxid}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fire := func(kind WatchKind) {
+	fire := func(kind watchKind) {
 		chs, ok := m.oneShot[watchKey{string(ev.Path), kind}]
 		if !ok {
 			return
@@ -126,14 +128,14 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	}
 	switch ev.Type {
 	case proto.EventNodeCreated, proto.EventNodeDataChanged:
-		fire(WatchData)
+		fire(watchData)
 		fire(watchExist)
 	case proto.EventNodeDeleted:
-		fire(WatchData)
+		fire(watchData)
 		fire(watchExist)
-		fire(WatchChild)
+		fire(watchChild)
 	case proto.EventNodeChildrenChanged:
-		fire(WatchChild)
+		fire(watchChild)
 	}
 	if len(m.persistent) == 0 {
 		return
@@ -159,7 +161,7 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 }
 
 // remove ends the one-shot watches of kind on path with a removal event.
-func (m *watchManager) remove(path string, kinds []WatchKind, typ proto.EventType) {
+func (m *watchManager) remove(path string, kinds []watchKind, typ proto.EventType) {
 	key := watchKey{path: m.c.serverPath(path)}
 	e := Event{Type: typ, Path: path, Zxid: -1}
 	m.mu.Lock()
@@ -258,12 +260,12 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 	}
 	for kind, paths := range lists {
 		for _, p := range paths {
-			switch WatchKind(kind + 1) {
-			case WatchData:
+			switch watchKind(kind + 1) {
+			case watchData:
 				add(&req.DataWatches, p)
 			case watchExist:
 				add(&req.ExistWatches, p)
-			case WatchChild:
+			case watchChild:
 				add(&req.ChildWatches, p)
 			case watchPersistent:
 				add(&req.PersistentWatches, p)
@@ -365,7 +367,7 @@ func (m *watchManager) drop(w *Watch) (last bool) {
 // (MarshallingError) and remove persistent watches with WatchAny, which
 // also takes the path's one-shot watches on those servers (a path holds a
 // single watch mode per session there anyway, ZOOKEEPER-4466).
-func (c *Session) watcherType(kind WatchKind) proto.WatcherType {
+func (c *Session) watcherType(kind watchKind) proto.WatcherType {
 	if predates, known := c.ServerPredates(proto.Version{Major: 3, Minor: 9}); predates || !known {
 		return proto.WatcherAny
 	}
@@ -389,7 +391,7 @@ func (c *Session) ServerWatcherType(typ proto.WatcherType) proto.WatcherType {
 
 // endPersistent ends the local Watchers of kinds on path with a
 // PersistentWatchRemoved event: the server no longer holds their watch.
-func (m *watchManager) endPersistent(path string, kinds ...WatchKind) {
+func (m *watchManager) endPersistent(path string, kinds ...watchKind) {
 	var ended []*Watch
 	m.mu.Lock()
 	for _, kind := range kinds {
@@ -413,16 +415,16 @@ func (c *Session) WatchesRemoved(path string, typ proto.WatcherType) {
 	m := &c.watches
 	switch typ {
 	case proto.WatcherData:
-		m.remove(path, []WatchKind{WatchData, watchExist}, proto.EventDataWatchRemoved)
+		m.remove(path, []watchKind{watchData, watchExist}, proto.EventDataWatchRemoved)
 	case proto.WatcherChildren:
-		m.remove(path, []WatchKind{WatchChild}, proto.EventChildWatchRemoved)
+		m.remove(path, []watchKind{watchChild}, proto.EventChildWatchRemoved)
 	case proto.WatcherPersistent:
 		m.endPersistent(path, watchPersistent)
 	case proto.WatcherPersistentRecursive:
 		m.endPersistent(path, watchRecursive)
 	case proto.WatcherAny:
-		m.remove(path, []WatchKind{WatchData, watchExist}, proto.EventDataWatchRemoved)
-		m.remove(path, []WatchKind{WatchChild}, proto.EventChildWatchRemoved)
+		m.remove(path, []watchKind{watchData, watchExist}, proto.EventDataWatchRemoved)
+		m.remove(path, []watchKind{watchChild}, proto.EventChildWatchRemoved)
 		m.endPersistent(path, watchPersistent, watchRecursive)
 	}
 }
