@@ -2,8 +2,11 @@ package kazoo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,4 +140,132 @@ func checkSpread(t *testing.T, counts map[string]int, members []*zktest.Server, 
 	if total != n {
 		t.Errorf("%d clients on the members %v, want %d", total, counts, n)
 	}
+}
+
+// awaitErr waits until the tracker reports a configuration it did not
+// apply, and returns it.
+func awaitErr(t *testing.T, tr *kazoo.EnsembleTracker) error {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for tr.Err() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the tracker never reported the configuration it could not apply")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return tr.Err()
+}
+
+// TestEnsembleTrackerKeepsServersOnBadConfig feeds a tracker
+// configurations it cannot use: a standalone server's (empty), one of an
+// unknown format, one whose members are all unreachable. Each is reported
+// with ErrBadConfig, and the client keeps its servers and keeps serving;
+// a good configuration is then applied.
+func TestEnsembleTrackerKeepsServersOnBadConfig(t *testing.T) {
+	c := connect(t)
+	ctx := testCtx(t)
+	servers := c.Servers()
+	tr := kazoo.TrackEnsemble(ctx, c)
+	defer tr.Close()
+	err := awaitErr(t, tr)
+	t.Logf("a standalone server's configuration: %v", err)
+	if !supported(t, proto.OpReconfig) {
+		if !errors.Is(err, kazoo.ErrNoNode) {
+			t.Fatalf("tracker on a server before 3.5: %v, want ErrNoNode", err)
+		}
+		return
+	}
+	if !errors.Is(err, kazoo.ErrBadConfig) {
+		t.Fatalf("tracker on a standalone server: %v, want ErrBadConfig", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	for _, cfg := range []string{
+		"hello\n",
+		"server.1=127.0.0.1:2888:3888:participant;notaport\nversion=100000001",
+		"server.1=127.0.0.1:2888:3888:participant;" + closed + "\nversion=100000002",
+	} {
+		tr.ApplyConfig(ctx, []byte(cfg))
+		err := tr.Err()
+		t.Logf("%q: %v", cfg, err)
+		if !errors.Is(err, kazoo.ErrBadConfig) || tr.Version() != 0 {
+			t.Errorf("%q: tracker error %v, version %x; want ErrBadConfig and nothing applied", cfg, err, tr.Version())
+		}
+		if !slices.Equal(c.Servers(), servers) {
+			t.Fatalf("%q: servers %v, want %v kept", cfg, c.Servers(), servers)
+		}
+		if _, _, err := c.Exists(ctx, "/"); err != nil {
+			t.Fatalf("%q: the client no longer serves: %v", cfg, err)
+		}
+	}
+	own := zktest.Shared(t).Addr()
+	tr.ApplyConfig(ctx, []byte("server.1=127.0.0.1:2888:3888:participant;"+own+"\nversion=100000003"))
+	if tr.Err() != nil || tr.Version() != 0x100000003 || !slices.Equal(c.Servers(), []string{own}) {
+		t.Fatalf("a good configuration: error %v, version %x, servers %v", tr.Err(), tr.Version(), c.Servers())
+	}
+	tr.ApplyConfig(ctx, []byte("server.1=127.0.0.1:2888:3888:participant;"+closed+"\nversion=100000002"))
+	if tr.Version() != 0x100000003 || !slices.Equal(c.Servers(), []string{own}) {
+		t.Fatalf("an older configuration was applied: version %x, servers %v", tr.Version(), c.Servers())
+	}
+}
+
+// configReads counts the reads of ConfigPath a client makes.
+type configReads struct{ n atomic.Int32 }
+
+func (r *configReads) OnRequest(_ context.Context, info kazoo.RequestInfo) {
+	if info.Path == kazoo.ConfigPath && info.Err == nil {
+		r.n.Add(1)
+	}
+}
+
+// TestEnsembleTrackerSurvivesReconnectsAndSessionLoss: the tracker's watch
+// is set again on a new connection, it reads the configuration again in a
+// new session, and it stops with its context or with the client.
+func TestEnsembleTrackerSurvivesReconnectsAndSessionLoss(t *testing.T) {
+	requireOp(t, proto.OpCheckWatches)
+	srv := zktest.Shared(t)
+	proxy := zktest.NewProxy(t, srv.Addr())
+	reads := &configReads{}
+	c := connectTo(t, proxy.Addr(), kazoo.WithHooks(reads), kazoo.WithSessionTimeout(4*time.Second))
+	ctx := testCtx(t)
+	tr := kazoo.TrackEnsemble(ctx, c)
+	awaitErr(t, tr) // read (a standalone server's configuration is empty)
+	watched := func(what string) {
+		t.Helper()
+		if err := c.CheckWatches(ctx, kazoo.ConfigPath, kazoo.WatchData); err != nil {
+			t.Fatalf("%s: the server holds no watch of %s: %v", what, kazoo.ConfigPath, err)
+		}
+	}
+	watched("at first")
+
+	sub := c.SubscribeStates()
+	defer sub.Stop()
+	proxy.ResetAll()
+	waitState(t, sub, kazoo.Suspended, 10*time.Second)
+	waitState(t, sub, kazoo.Connected, 10*time.Second)
+	watched("after a reconnect")
+
+	before := reads.n.Load()
+	if err := zktest.ExpireSession(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for reads.n.Load() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the tracker did not read the configuration again in the new session")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	watched("in the new session")
+
+	trCtx, cancel := context.WithCancel(ctx)
+	tr2 := kazoo.TrackEnsemble(trCtx, c)
+	cancel()
+	<-tr2.Done()
+	c.Close()
+	<-tr.Done()
 }
