@@ -52,7 +52,7 @@ type Server struct {
 	spec      string   // its own server.N line
 	port      int
 	host      string // the client address's host when not 127.0.0.1 (MoveTo)
-	ownsDir   bool // made by Start: Close removes dir
+	ownsDir   bool   // made by Start: Close removes dir
 
 	securePort  int         // WithTLS: the secure client port (s.port itself with WithTLSOnly)
 	harnessTLS  *tls.Config // WithTLS: zktest's own connections
