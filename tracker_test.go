@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -270,4 +271,59 @@ func TestEnsembleTrackerSurvivesReconnectsAndSessionLoss(t *testing.T) {
 	<-tr2.Done()
 	c.Close()
 	<-tr.Done()
+}
+
+// TestEnsembleTrackerKeepsServersWhenNoMemberIsReachable: a client reaches
+// the ensemble only through proxies (as through a NAT), so the members'
+// own addresses in the configuration are unreachable from it. The tracker
+// keeps the client's servers at first and after a reconfiguration, says
+// why, and the client keeps serving throughout.
+func TestEnsembleTrackerKeepsServersWhenNoMemberIsReachable(t *testing.T) {
+	requireReconfig(t)
+	cl := zktest.StartCluster(t, 3, zktest.WithDynamicReconfig())
+	ctx := testCtx(t)
+	var proxies []string
+	for _, m := range cl.Members() {
+		proxies = append(proxies, zktest.NewProxy(t, m.Addr()).Addr())
+	}
+	var d net.Dialer
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if !slices.Contains(proxies, addr) {
+			return nil, fmt.Errorf("%s is unreachable from here", addr)
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	c := connectTo(t, strings.Join(proxies, ","), kazoo.WithDialer(dial))
+	tr := kazoo.TrackEnsemble(ctx, c)
+	defer tr.Close()
+	if err := awaitErr(t, tr); !errors.Is(err, kazoo.ErrBadConfig) || !strings.Contains(err.Error(), "reachable") {
+		t.Fatalf("tracker of an unreachable configuration: %v, want ErrBadConfig, unreachable", err)
+	}
+	readers := startReaders(ctx, []*kazoo.Client{c}, func(int) string { return "/" })
+
+	admin := connectTo(t, cl.ConnString())
+	added, err := cl.AddMember(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _, err := admin.Reconfig(ctx, added.Spec(), "", "", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, version, err := hostlist.ParseConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for err := tr.Err(); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("configuration %x", version)); err = tr.Err() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tracker never reported configuration %x: %v", version, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("after the reconfiguration: %v", tr.Err())
+	if !slices.Equal(c.Servers(), proxies) || tr.Version() != 0 {
+		t.Errorf("servers %v (tracker version %x), want the proxies %v kept", c.Servers(), tr.Version(), proxies)
+	}
+	readers.stop(t)
 }
