@@ -25,12 +25,15 @@ var ErrBadConfig = errors.New("unusable ensemble configuration")
 // adds and leave the ones it removes. A client given a single member at
 // Connect learns the others this way.
 //
-// It is opt-in, and a value of its own rather than a Connect option: it
-// needs nothing from the session but its public operations (ConfigW,
-// SetServers), it can be stopped on its own, and it is only safe when the
-// members' client addresses in the configuration are the ones this client
-// should dial (not behind a NAT or a port forward). It checks that at
-// least one member of a new configuration is reachable before applying it.
+// It is opt-in, and a value of its own rather than a Connect option: it is
+// built on the client's public operations (ConfigW, SetServers,
+// SubscribeStates; it borrows only the client's logger, and its resolver
+// and dialer for its probes), so the session engine knows nothing of it;
+// it can be stopped on its own; and it is only safe when the members'
+// client addresses in the configuration are the ones this client should
+// dial (not behind a NAT or a port forward). It checks that at least one
+// member of a new configuration is reachable before applying it, and
+// waits until the members it adds serve.
 //
 // It survives reconnects (the watch is set again) and session loss (it
 // reads the configuration again in the new session). A configuration it
