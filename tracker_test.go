@@ -51,6 +51,8 @@ func TestEnsembleTrackerFollowsReconfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := cl.Member(0)
+	failed := &failedConnects{}
+	defer func() { t.Logf("failed connection attempts (a move falling back to another member): %d", failed.n.Load()) }()
 	const n = 60
 	clients := make([]*kazoo.Client, n)
 	trackers := make([]*kazoo.EnsembleTracker, n)
@@ -59,7 +61,7 @@ func TestEnsembleTrackerFollowsReconfig(t *testing.T) {
 		if i%3 == 0 {
 			servers += "/app"
 		}
-		clients[i] = connectTo(t, servers, kazoo.WithSessionTimeout(6*time.Second))
+		clients[i] = connectTo(t, servers, kazoo.WithSessionTimeout(6*time.Second), kazoo.WithHooks(failed))
 		trackers[i] = kazoo.TrackEnsemble(ctx, clients[i])
 		t.Cleanup(trackers[i].Close)
 	}
@@ -215,6 +217,16 @@ func TestEnsembleTrackerKeepsServersOnBadConfig(t *testing.T) {
 		t.Fatalf("an older configuration was applied: version %x, servers %v", tr.Version(), c.Servers())
 	}
 }
+
+// failedConnects counts failed connection attempts.
+type failedConnects struct{ n atomic.Int32 }
+
+func (f *failedConnects) OnConnect(info kazoo.ConnectInfo) {
+	if info.Err != nil {
+		f.n.Add(1)
+	}
+}
+func (f *failedConnects) OnDisconnect(string, error) {}
 
 // configReads counts the reads of ConfigPath a client makes.
 type configReads struct{ n atomic.Int32 }
