@@ -52,7 +52,9 @@ func TestEnsembleTrackerFollowsReconfig(t *testing.T) {
 	}
 	first := cl.Member(0)
 	failed := &failedConnects{}
-	defer func() { t.Logf("failed connection attempts (a move falling back to another member): %d", failed.n.Load()) }()
+	defer func() {
+		t.Logf("failed connection attempts (a move falling back to another member): %d", failed.n.Load())
+	}()
 	const n = 60
 	clients := make([]*kazoo.Client, n)
 	trackers := make([]*kazoo.EnsembleTracker, n)
