@@ -25,6 +25,7 @@ type call struct {
 
 	// Request.
 	path    string // as the caller gave it, without chroot
+	outside bool   // path is outside the chroot, the server's own (Config)
 	data    []byte
 	version int32
 	watch   bool
@@ -159,7 +160,7 @@ func (k *call) Append(b []byte) []byte {
 	c := k.c
 	switch k.op {
 	case proto.OpGetData, proto.OpExists, proto.OpGetChildren, proto.OpGetChildren2:
-		r := proto.PathWatchRequest{Path: c.serverPath(k.path), Watch: k.watch}
+		r := proto.PathWatchRequest{Path: k.serverPath(), Watch: k.watch}
 		return r.Append(b)
 	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
 		r := createRequest(c, k.path, k.data, k.acl, k.flags, k.ttl)
@@ -189,6 +190,15 @@ func (k *call) Append(b []byte) []byte {
 		return c.multiRequest(k.ops).Append(b)
 	}
 	return b // whoAmI, closeSession: no body
+}
+
+// serverPath is the server's path of k's node: the chroot applied, unless
+// the node is outside it.
+func (k *call) serverPath() string {
+	if k.outside {
+		return k.path
+	}
+	return k.c.serverPath(k.path)
 }
 
 // createRequest is the body of a create; a sequential create of "/" makes

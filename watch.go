@@ -114,7 +114,7 @@ func (m *watchManager) registerReply(k *call) {
 	case k.code != proto.CodeOK:
 		return
 	}
-	key := watchKey{m.c.serverPath(k.path), kind}
+	key := watchKey{k.serverPath(), kind}
 	m.mu.Lock()
 	chs := m.oneShot[key]
 	chs.path = key.path
