@@ -45,9 +45,15 @@ import (
 // Call is a request in flight. Complete is called exactly once, on the
 // reader goroutine (or the goroutine that failed the connection): with the
 // reply header and body, or with err when the request got no reply. body is
-// only valid during the call.
+// only valid during the call. Wake follows Complete, exactly once, and is
+// the moment to signal whoever waits for the call: the reader records every
+// reply already buffered (Complete) before it signals their waiters (Wake),
+// so that a waiter woken by one reply finds the whole batch complete, and a
+// pipeline costs one wake-up per batch of replies, not one per reply. The
+// Conn does not touch a call after its Wake.
 type Call interface {
 	Complete(hdr *proto.ReplyHeader, body []byte, err error)
+	Wake()
 }
 
 // Handler receives what arrives outside the request FIFO. Its methods run on
@@ -384,11 +390,13 @@ func (c *Conn) drain() {
 	for _, p := range auths {
 		if p.call != nil {
 			p.call.Complete(nil, nil, cause)
+			p.call.Wake()
 		}
 	}
 	for _, p := range fifo {
 		if p.call != nil {
 			p.call.Complete(nil, nil, cause)
+			p.call.Wake()
 		}
 	}
 }
