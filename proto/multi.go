@@ -72,6 +72,7 @@ type MultiRequest struct {
 // after its header.
 func (r *MultiRequest) Append(b []byte) []byte {
 	for i := range r.Ops {
+		b = reserve(b, multiOpRoom)
 		h := MultiHeader{Type: r.Ops[i].Op, Err: -1}
 		b = h.Append(b)
 		if r.Ops[i].Body != nil {
