@@ -31,8 +31,8 @@ func AppendBool(b []byte, v bool) []byte {
 	return append(b, 0)
 }
 
-// multiOpRoom is the room reserved before each operation of a multi: a
-// header and a small body. A larger body grows the buffer itself.
+// multiOpRoom is the room reserved for each operation of a multi: a header
+// and a small body. Larger bodies grow the buffer by doubling.
 const multiOpRoom = 64
 
 // reserve returns b with room for n more bytes, at least doubling its
