@@ -7,7 +7,9 @@
 //   - the reader (read.go) alone reads the socket: it decodes each reply
 //     frame from a reusable buffer and completes the Call at the head of the
 //     request FIFO (ZooKeeper answers a session's requests in order, so
-//     matching needs no map). Notifications, auth replies and pings are
+//     matching needs no map); it wakes the waiters of the frames it read
+//     together once all of them are recorded (Call.Wake), so a pipeline
+//     costs one goroutine wake-up per batch of replies. Notifications, auth replies and pings are
 //     routed by their special xids. Its read deadline is the last byte
 //     received plus the read timeout (2/3 of the session timeout), moved
 //     only by received bytes, so a silent server is noticed on time whatever
