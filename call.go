@@ -221,8 +221,8 @@ func stored(data []byte) []byte {
 	return data
 }
 
-// Complete records the reply (conn.Call). It runs on the connection's
-// reader goroutine, one reply at a time.
+// Complete records the reply (conn.Call); Wake then wakes the waiter. Both
+// run on the connection's reader goroutine, one reply at a time.
 func (k *call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 	switch {
 	case err != nil:
@@ -245,8 +245,10 @@ func (k *call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 	if k.then != nil {
 		k.then()
 	}
-	k.finish()
 }
+
+// Wake wakes the waiter (conn.Call), after Complete.
+func (k *call) Wake() { k.finish() }
 
 // finish wakes the waiter, or recycles an abandoned synchronous call.
 func (k *call) finish() {
