@@ -3,14 +3,11 @@ package kazoo_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kazoo-go/kazoo"
-	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
 
@@ -20,16 +17,7 @@ import (
 // list: the clients spread evenly over the members, the removed member
 // loses its clients, and no read fails.
 func TestSetServersSpreadsClientsOverAReconfiguredEnsemble(t *testing.T) {
-	inst, err := zktest.FindInstallation()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := inst.Version; v != (proto.Version{}) && v.Less(proto.Version{Major: 3, Minor: 5}) {
-		t.Skipf("ZooKeeper %s has no dynamic reconfiguration (3.5+)", v)
-	}
-	if testing.Short() {
-		t.Skip("a 5-member ensemble")
-	}
+	requireReconfig(t)
 	cl := zktest.StartCluster(t, 3, zktest.WithDynamicReconfig())
 	ctx := testCtx(t)
 	admin := connectTo(t, cl.Member(1).Addr()) // member 1 stays throughout
@@ -42,31 +30,11 @@ func TestSetServersSpreadsClientsOverAReconfiguredEnsemble(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Readers: a Get every few milliseconds on a third of the clients.
-	readCtx, stopReads := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var readErrs []error
-	reads := 0
-	for _, c := range clients[:n/3] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for readCtx.Err() == nil {
-				_, _, err := c.Get(readCtx, "/spread")
-				mu.Lock()
-				if err != nil && readCtx.Err() == nil {
-					readErrs = append(readErrs, err)
-				}
-				reads++
-				mu.Unlock()
-				time.Sleep(5 * time.Millisecond)
-			}
-		}()
-	}
+	readers := startReaders(ctx, clients[:n/3], func(int) string { return "/spread" })
 
 	added := make([]*zktest.Server, 2)
 	for i := range added {
+		var err error
 		if added[i], err = cl.AddMember(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -103,11 +71,7 @@ func TestSetServersSpreadsClientsOverAReconfiguredEnsemble(t *testing.T) {
 		}
 	}
 
-	stopReads()
-	wg.Wait()
-	if reads == 0 || len(readErrs) > 0 {
-		t.Fatalf("%d reads, %d failed: %v", reads, len(readErrs), errors.Join(readErrs...))
-	}
+	readers.stop(t)
 
 	if err := clients[0].SetServers(ctx, ""); !errors.Is(err, kazoo.ErrInvalidArgument) {
 		t.Errorf("SetServers(\"\") = %v, want ErrInvalidArgument", err)
@@ -131,24 +95,5 @@ func setServers(t *testing.T, ctx context.Context, clients []*kazoo.Client, memb
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		counts := map[string]int{}
-		settled := true
-		for _, c := range clients {
-			s := c.ConnectedServer()
-			if c.State() != kazoo.Connected || !strings.Contains(","+list+",", ","+s+",") {
-				settled = false
-				break
-			}
-			counts[s]++
-		}
-		if settled {
-			return counts
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			t.Fatalf("clients not all connected to %s within 30s: %v", list, fmt.Sprint(counts))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return awaitCounts(t, ctx, clients, addrs, func(int) bool { return true })
 }

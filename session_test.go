@@ -485,17 +485,25 @@ func TestServerBehindLastZxidIsSkipped(t *testing.T) {
 
 func TestIdleSessionStaysAliveOnPings(t *testing.T) {
 	srv := fastServer(t)
-	c := connectTo(t, srv.Addr(), kazoo.WithSessionTimeout(time.Second))
+	// 3 s: a ping goes out after 1 s of silence and must be answered
+	// within the next second; a shorter timeout made the test measure
+	// the scheduler of a loaded 2-core machine (a ping answered 340 ms
+	// late suspended a 1 s session).
+	const timeout = 3 * time.Second
+	c := connectTo(t, srv.Addr(), kazoo.WithSessionTimeout(timeout))
+	if got := c.SessionTimeout(); got != timeout {
+		t.Fatalf("negotiated %v, want %v", got, timeout)
+	}
 	sub := c.SubscribeStates()
 	defer sub.Stop()
 	waitState(t, sub, kazoo.Connected, time.Second)
 	id := c.SessionID()
-	// Three session timeouts of silence from the application: only pings
-	// keep the session.
+	// Over two session timeouts of silence from the application: only
+	// pings keep the session.
 	select {
 	case s := <-sub.C():
 		t.Fatalf("state changed to %v while idle", s)
-	case <-time.After(3 * time.Second):
+	case <-time.After(2*timeout + timeout/6):
 	}
 	if _, _, err := c.Get(testCtx(t), "/"); err != nil || c.SessionID() != id {
 		t.Fatalf("after idling: %v, session %x -> %x", err, id, c.SessionID())

@@ -22,14 +22,12 @@ func TestOneShotWatches(t *testing.T) {
 	if ok || err != nil {
 		t.Fatalf("ExistsW = %v, %v", ok, err)
 	}
-	// Two watchers of the same node both hear of the change.
-	_, _, children1, err := c.ChildrenW(ctx, "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, children2, err := c.ChildrenW(ctx, "/")
-	if err != nil {
-		t.Fatal(err)
+	// Three watchers of the same node all hear of the change.
+	var children [3]<-chan kazoo.Event
+	for i := range children {
+		if _, _, children[i], err = c.ChildrenW(ctx, "/"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if _, _, err := other.Create(ctx, "/n", []byte("1")); err != nil {
 		t.Fatal(err)
@@ -37,7 +35,7 @@ func TestOneShotWatches(t *testing.T) {
 	if ev := waitEvent(t, created, eventWait); ev.Type != kazoo.EventNodeCreated || ev.Path != "/n" {
 		t.Errorf("exists watch: %+v", ev)
 	}
-	for _, ch := range []<-chan kazoo.Event{children1, children2} {
+	for _, ch := range children {
 		if ev := waitEvent(t, ch, eventWait); ev.Type != kazoo.EventNodeChildrenChanged || ev.Path != "/" {
 			t.Errorf("children watch: %+v", ev)
 		}

@@ -41,7 +41,7 @@ func exampleServers(name string) string {
 		exampleServer.srv = srv
 	})
 	addr := exampleServer.srv.Addr()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := kazoo.Connect(ctx, addr)
 	if err != nil {

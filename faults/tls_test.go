@@ -64,7 +64,7 @@ func TestTLSCertificateNamingOnlyTheHost(t *testing.T) {
 		zktest.WithProperty("ssl.keyStore.type", "PKCS12"),
 		zktest.WithProperty("ssl.clientAuth", "none"))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := kazoo.Connect(ctx, "localhost:"+strconv.Itoa(port), kazoo.WithTLS(&tls.Config{RootCAs: pool}))
 	if err != nil {

@@ -31,6 +31,23 @@ func AppendBool(b []byte, v bool) []byte {
 	return append(b, 0)
 }
 
+// multiOpRoom is the room reserved for each operation of a multi: a header
+// and a small body. Larger bodies grow the buffer by doubling.
+const multiOpRoom = 64
+
+// reserve returns b with room for n more bytes, at least doubling its
+// capacity when it must grow: append grows a large slice by a quarter at a
+// time, which copies a large request (a multi of thousands of operations)
+// over and over and allocates several times its size.
+func reserve(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	nb := make([]byte, len(b), max(2*cap(b), len(b)+n))
+	copy(nb, b)
+	return nb
+}
+
 // AppendBuffer appends a jute buffer: a length, then the bytes. A nil slice is
 // encoded as length -1 (null), an empty non-nil slice as length 0.
 func AppendBuffer(b []byte, v []byte) []byte {

@@ -71,7 +71,9 @@ type MultiRequest struct {
 // body, then the closing header {-1, true, -1}. A nil Body appends nothing
 // after its header.
 func (r *MultiRequest) Append(b []byte) []byte {
+	b = reserve(b, len(r.Ops)*multiOpRoom)
 	for i := range r.Ops {
+		b = reserve(b, multiOpRoom)
 		h := MultiHeader{Type: r.Ops[i].Op, Err: -1}
 		b = h.Append(b)
 		if r.Ops[i].Body != nil {

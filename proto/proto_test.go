@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"math/bits"
 	"reflect"
 	"runtime"
 	"strings"
@@ -305,6 +306,20 @@ func TestGoldenMultiRequest(t *testing.T) {
 	back.Decode(d)
 	if d.Err() != nil || d.Remaining() != 0 || !reflect.DeepEqual(back, m) {
 		t.Fatalf("decoded %+v, err %v", back, d.Err())
+	}
+}
+
+// A large multi grows its buffer by doubling: a few allocations, not the
+// dozens append's quarter steps would take.
+func TestLargeMultiRequestGrowsByDoubling(t *testing.T) {
+	m := MultiRequest{Ops: make([]MultiOp, 10000)}
+	for i := range m.Ops {
+		m.Ops[i] = MultiOp{OpSetData, &SetDataRequest{Path: "/watches/node-0000000000", Data: []byte("x"), Version: -1}}
+	}
+	var size int
+	allocs := testing.AllocsPerRun(5, func() { size = len(m.Append(nil)) })
+	if limit := float64(bits.Len(uint(size))); allocs > limit {
+		t.Fatalf("%v allocations for a %d-byte multi, want at most %v", allocs, size, limit)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,12 +52,38 @@ func TestSetPartitionerWithKazoo(t *testing.T) {
 			t.Logf("locks of %s: %v", it, kids)
 		}
 	})
-	py.Send("partition %s/part py %s", e.chroot, strings.Join(items, " "))
+	// Ours first, alone: it takes the whole set.
 	p, err := recipe.NewSetPartitioner(e.c, "/part", items, "go", recipe.WithTimeBoundary(500*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// kazoo may first acquire everything alone; wait for the split of two.
+	if got := strings.Join(acquired(t, e.ctx, p), ","); got != strings.Join(items, ",") {
+		t.Fatalf("alone, Go's share %q, want everything", got)
+	}
+	// kazoo joins: ours must release its set (the caller's part, as in
+	// kazoo) for the split of two; drive it while waiting for kazoo's share.
+	py.Send("partition %s/part py %s", e.chroot, strings.Join(items, " "))
+	drive, driving := make(chan struct{}), make(chan struct{})
+	stopDriving := sync.OnceFunc(func() { close(drive); <-driving })
+	defer stopDriving()
+	go func() {
+		defer close(driving)
+		for {
+			changed := p.Changed()
+			if p.State() == recipe.PartitionRelease {
+				if err := p.ReleaseSet(e.ctx); err != nil {
+					t.Errorf("ReleaseSet: %v", err)
+					return
+				}
+				continue
+			}
+			select {
+			case <-changed:
+			case <-drive:
+				return
+			}
+		}
+	}()
 	want := map[string]string{"go": "a,c,e,g", "py": "b,d,f"} // sorted ids: go, py
 	eventually(t, 60*time.Second, "kazoo's share of two", func() bool {
 		l, err := py.Next(e.ctx)
@@ -65,6 +92,7 @@ func TestSetPartitionerWithKazoo(t *testing.T) {
 		}
 		return l == "acquired "+want["py"]
 	})
+	stopDriving()
 	if got := strings.Join(acquired(t, e.ctx, p), ","); got != want["go"] {
 		t.Fatalf("Go's share %q, want %q", got, want["go"])
 	}

@@ -40,6 +40,12 @@ func TestProxyDelay(t *testing.T) {
 		}
 		return time.Since(start)
 	}
+	// Upper bounds take the best of a few round trips: one alone may
+	// wait for a busy machine's scheduler.
+	best := func() time.Duration {
+		t.Helper()
+		return min(timed(), timed(), timed())
+	}
 	const d = 150 * time.Millisecond
 	p.SetDelay(d)
 	if got := timed(); got < 2*d {
@@ -47,12 +53,15 @@ func TestProxyDelay(t *testing.T) {
 	}
 	p.SetDelay(0)
 	p.SetDelay(d, Downstream)
-	if got := timed(); got < d || got >= 2*d+time.Second {
+	if got := timed(); got < d {
 		t.Errorf("round trip with %v downstream took %v", d, got)
 	}
+	if got := best(); got >= 2*d {
+		t.Errorf("round trips with %v downstream took %v at best", d, got)
+	}
 	p.Heal()
-	if got := timed(); got >= d {
-		t.Errorf("round trip after Heal took %v", got)
+	if got := best(); got >= d {
+		t.Errorf("round trips after Heal took %v at best", got)
 	}
 }
 

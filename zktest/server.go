@@ -51,7 +51,8 @@ type Server struct {
 	peers     []string // server.N lines of an ensemble member
 	spec      string   // its own server.N line
 	port      int
-	ownsDir   bool // made by Start: Close removes dir
+	host      string // the client address's host when not 127.0.0.1 (MoveTo)
+	ownsDir   bool   // made by Start: Close removes dir
 
 	securePort  int         // WithTLS: the secure client port (s.port itself with WithTLSOnly)
 	harnessTLS  *tls.Config // WithTLS: zktest's own connections
@@ -199,8 +200,16 @@ func (s *Server) LogPath() string { return filepath.Join(s.dir, "zookeeper.log")
 // Dir returns the server's directory (zoo.cfg, data/, the log).
 func (s *Server) Dir() string { return s.dir }
 
-// Addr returns the client address, "127.0.0.1:port".
-func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+// Addr returns the client address, "127.0.0.1:port" (or the address given
+// to [Server.MoveTo]).
+func (s *Server) Addr() string { return s.clientHost() + ":" + strconv.Itoa(s.port) }
+
+func (s *Server) clientHost() string {
+	if s.host == "" {
+		return "127.0.0.1"
+	}
+	return s.host
+}
 
 // Port returns the client port.
 func (s *Server) Port() int { return s.port }
@@ -246,7 +255,7 @@ func (s *Server) writeConfig() error {
 		line("standaloneEnabled", "false")
 	case !c.tlsOnly:
 		line("clientPort", strconv.Itoa(s.port))
-		line("clientPortAddress", "127.0.0.1")
+		line("clientPortAddress", s.clientHost())
 	}
 	if c.ca != nil {
 		s.tlsLines(line)

@@ -7,7 +7,9 @@
 //   - the reader (read.go) alone reads the socket: it decodes each reply
 //     frame from a reusable buffer and completes the Call at the head of the
 //     request FIFO (ZooKeeper answers a session's requests in order, so
-//     matching needs no map). Notifications, auth replies and pings are
+//     matching needs no map); it wakes the waiters of the frames it read
+//     together once all of them are recorded (Call.Wake), so a pipeline
+//     costs one goroutine wake-up per batch of replies. Notifications, auth replies and pings are
 //     routed by their special xids. Its read deadline is the last byte
 //     received plus the read timeout (2/3 of the session timeout), moved
 //     only by received bytes, so a silent server is noticed on time whatever
@@ -45,9 +47,15 @@ import (
 // Call is a request in flight. Complete is called exactly once, on the
 // reader goroutine (or the goroutine that failed the connection): with the
 // reply header and body, or with err when the request got no reply. body is
-// only valid during the call.
+// only valid during the call. Wake follows Complete, exactly once, and is
+// the moment to signal whoever waits for the call: the reader records every
+// reply already buffered (Complete) before it signals their waiters (Wake),
+// so that a waiter woken by one reply finds the whole batch complete, and a
+// pipeline costs one wake-up per batch of replies, not one per reply. The
+// Conn does not touch a call after its Wake.
 type Call interface {
 	Complete(hdr *proto.ReplyHeader, body []byte, err error)
+	Wake()
 }
 
 // Handler receives what arrives outside the request FIFO. Its methods run on
@@ -384,11 +392,13 @@ func (c *Conn) drain() {
 	for _, p := range auths {
 		if p.call != nil {
 			p.call.Complete(nil, nil, cause)
+			p.call.Wake()
 		}
 	}
 	for _, p := range fifo {
 		if p.call != nil {
 			p.call.Complete(nil, nil, cause)
+			p.call.Wake()
 		}
 	}
 }

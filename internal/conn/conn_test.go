@@ -89,8 +89,9 @@ func (r *result) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 		r.hdr = *hdr
 	}
 	r.body, r.err = append([]byte(nil), body...), err
-	close(r.done)
 }
+
+func (r *result) Wake() { close(r.done) }
 
 func (r *result) wait(t *testing.T) *result {
 	t.Helper()

@@ -3,8 +3,11 @@ package conn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -335,5 +338,70 @@ func TestBackpressure(t *testing.T) {
 	c.Close()
 	if err := <-held; !errors.Is(err, ErrClosed) {
 		t.Errorf("held Send: %v, want ErrClosed", err)
+	}
+}
+
+// logCall records its Complete and Wake in a shared log.
+type logCall struct {
+	id  int
+	log *[]string
+}
+
+func (l logCall) Complete(*proto.ReplyHeader, []byte, error) {
+	*l.log = append(*l.log, fmt.Sprint("complete ", l.id))
+}
+
+func (l logCall) Wake() { *l.log = append(*l.log, fmt.Sprint("wake ", l.id)) }
+
+// The reader records every buffered reply before it wakes any waiter, so
+// that a waiter woken by the first finds the whole batch complete (one
+// wake-up per batch), and wakes them in order; a frame left incomplete
+// waits for its bytes.
+func TestBufferedRepliesCompletedBeforeWaking(t *testing.T) {
+	c := &Conn{maxReply: 1 << 10, log: slog.New(slog.DiscardHandler)}
+	var log []string
+	r := &reader{}
+	for xid := int32(1); xid <= 3; xid++ {
+		c.fifo.push(pending{xid, logCall{int(xid), &log}})
+		c.inFlight++
+		r.buf = append(r.buf, reply0(xid, proto.CodeOK, nil)...)
+	}
+	r.buf = r.buf[:len(r.buf)-1] // the third reply is not all there
+	if err := c.dispatchBuffered(r); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"complete 1", "complete 2", "wake 1", "wake 2"}
+	if !slices.Equal(log, want) {
+		t.Fatalf("first batch: %q, want %q", log, want)
+	}
+	r.buf = append(r.buf, reply0(3, proto.CodeOK, nil)[proto.ReplyHeaderSize+3:]...)
+	log = log[:0]
+	if err := c.dispatchBuffered(r); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"complete 3", "wake 3"}; !slices.Equal(log, want) {
+		t.Fatalf("second batch: %q, want %q", log, want)
+	}
+	if c.inFlight != 0 || c.fifo.size != 0 {
+		t.Fatalf("%d in flight, %d in the FIFO after every reply", c.inFlight, c.fifo.size)
+	}
+}
+
+// A protocol error in the middle of a batch still wakes the calls the batch
+// completed before it, and the one it failed.
+func TestBatchWokenOnProtocolError(t *testing.T) {
+	c := &Conn{maxReply: 1 << 10, log: slog.New(slog.DiscardHandler)}
+	var log []string
+	r := &reader{}
+	c.fifo.push(pending{1, logCall{1, &log}})
+	c.fifo.push(pending{2, logCall{2, &log}})
+	c.inFlight = 2
+	r.buf = append(reply0(1, proto.CodeOK, nil), reply0(7, proto.CodeOK, nil)...)
+	if err := c.dispatchBuffered(r); !errors.Is(err, ErrProtocol) {
+		t.Fatalf("got %v, want ErrProtocol", err)
+	}
+	want := []string{"complete 1", "complete 2", "wake 1", "wake 2"}
+	if !slices.Equal(log, want) {
+		t.Fatalf("%q, want %q", log, want)
 	}
 }

@@ -18,6 +18,26 @@ type reader struct {
 	hdr   proto.ReplyHeader
 	ev    proto.WatcherEventView
 	d     proto.Decoder
+	woken []Call // completed, to be woken once the buffered frames are done
+}
+
+// complete records a call's outcome; its waiter is woken with the rest of
+// the batch (see Call).
+func (r *reader) complete(call Call, hdr *proto.ReplyHeader, body []byte, err error) {
+	if call == nil {
+		return
+	}
+	call.Complete(hdr, body, err)
+	r.woken = append(r.woken, call)
+}
+
+// wake wakes the waiters of the calls completed since the last wake.
+func (r *reader) wake() {
+	for i, call := range r.woken {
+		call.Wake()
+		r.woken[i] = nil
+	}
+	r.woken = r.woken[:0]
 }
 
 // readLoop is the reader goroutine: it reads and dispatches until the
@@ -81,8 +101,10 @@ func (c *Conn) isClosed() bool {
 }
 
 // dispatchBuffered dispatches every complete frame in the read buffer,
-// discarding oversized ones.
+// discarding oversized ones, then wakes the waiters of the calls it
+// completed: one wake-up per batch of buffered replies.
 func (c *Conn) dispatchBuffered(r *reader) error {
+	defer r.wake()
 	for {
 		avail := r.buf[r.start:]
 		if r.skip > 0 {
@@ -109,7 +131,7 @@ func (c *Conn) dispatchBuffered(r *reader) error {
 			r.hdr.Decode(&r.d)
 			r.start += 4 + proto.ReplyHeaderSize
 			r.skip = n - proto.ReplyHeaderSize
-			if err := c.refuse(&r.hdr, n); err != nil {
+			if err := c.refuse(r, n); err != nil {
 				return err
 			}
 			continue
@@ -131,7 +153,7 @@ func (c *Conn) dispatchBuffered(r *reader) error {
 		if r.hdr.Zxid > c.lastZxid.Load() {
 			c.lastZxid.Store(r.hdr.Zxid)
 		}
-		if err := c.dispatch(&r.hdr, avail[4+proto.ReplyHeaderSize:4+n], &r.d, &r.ev); err != nil {
+		if err := c.dispatch(r, avail[4+proto.ReplyHeaderSize:4+n]); err != nil {
 			return err
 		}
 	}
@@ -139,7 +161,8 @@ func (c *Conn) dispatchBuffered(r *reader) error {
 
 // refuse fails the call a frame over the reply limit answers; the frame is
 // skipped and the connection kept.
-func (c *Conn) refuse(hdr *proto.ReplyHeader, size int) error {
+func (c *Conn) refuse(r *reader, size int) error {
+	hdr := &r.hdr
 	tooLarge := &ReplyTooLargeError{Size: size, Limit: c.maxReply}
 	switch hdr.Xid {
 	case proto.XidNotification:
@@ -148,18 +171,16 @@ func (c *Conn) refuse(hdr *proto.ReplyHeader, size int) error {
 	case proto.XidPing, proto.XidAuth:
 		return fmt.Errorf("%w: %w", ErrProtocol, tooLarge) // never that large
 	}
-	p, err := c.popReply(hdr.Xid)
+	p, err := c.popReply(r, hdr.Xid)
 	if err != nil {
 		return err
 	}
-	if p.call != nil {
-		p.call.Complete(nil, nil, tooLarge)
-	}
+	r.complete(p.call, nil, nil, tooLarge)
 	return nil
 }
 
 // popReply takes the request the reply with xid answers off the FIFO.
-func (c *Conn) popReply(xid int32) (pending, error) {
+func (c *Conn) popReply(r *reader, xid int32) (pending, error) {
 	c.mu.Lock()
 	p, ok := c.fifo.pop()
 	if ok {
@@ -171,15 +192,14 @@ func (c *Conn) popReply(xid int32) (pending, error) {
 	}
 	if p.xid != xid {
 		err := fmt.Errorf("%w: reply xid %d does not match the oldest request (xid %d)", ErrProtocol, xid, p.xid)
-		if p.call != nil {
-			p.call.Complete(nil, nil, err)
-		}
+		r.complete(p.call, nil, nil, err)
 		return p, err
 	}
 	return p, nil
 }
 
-func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, ev *proto.WatcherEventView) error {
+func (c *Conn) dispatch(r *reader, body []byte) error {
+	hdr, d, ev := &r.hdr, &r.d, &r.ev
 	switch hdr.Xid {
 	case proto.XidNotification:
 		ev.Decode(d)
@@ -210,21 +230,17 @@ func (c *Conn) dispatch(hdr *proto.ReplyHeader, body []byte, d *proto.Decoder, e
 			// on our credentials.
 			return fmt.Errorf("%w: auth reply (%v) to no auth request", ErrProtocol, hdr.Err)
 		}
-		if p.call != nil {
-			p.call.Complete(hdr, body, nil)
-		}
+		r.complete(p.call, hdr, body, nil)
 		if hdr.Err == proto.CodeAuthFailed {
 			return ErrAuthFailed
 		}
 		return nil
 	}
-	p, err := c.popReply(hdr.Xid)
+	p, err := c.popReply(r, hdr.Xid)
 	if err != nil {
 		return err
 	}
-	if p.call != nil {
-		p.call.Complete(hdr, body, nil)
-	}
+	r.complete(p.call, hdr, body, nil)
 	switch hdr.Err {
 	case proto.CodeSessionClosedRequireSASL:
 		return ErrSASLRequired // the server closes the connection after it

@@ -127,18 +127,27 @@ func (c *Conn) write() {
 // written for pingInterval.
 func (c *Conn) writeLoop() {
 	defer c.wg.Done()
-	ticker := time.NewTicker(c.pingInterval / 2)
-	defer ticker.Stop()
+	// The timer fires when the ping would be due if nothing else were
+	// sent; sends meanwhile only push the due time back. (A ticker at half
+	// the interval sent pings up to half an interval late, leaving the
+	// server's answer a sixth of the session timeout before the read
+	// deadline instead of a third.)
+	timer := time.NewTimer(c.pingInterval)
+	defer timer.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
 		case <-c.wake:
 			c.Flush()
-		case now := <-ticker.C:
-			if now.Sub(time.Unix(0, c.lastSend.Load())) >= c.pingInterval {
-				_ = c.SendXid(proto.XidPing, proto.OpPing, nil, nil)
+		case now := <-timer.C:
+			idle := now.Sub(time.Unix(0, c.lastSend.Load()))
+			if idle < c.pingInterval {
+				timer.Reset(c.pingInterval - idle)
+				continue
 			}
+			_ = c.SendXid(proto.XidPing, proto.OpPing, nil, nil)
+			timer.Reset(c.pingInterval)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // ParseConfig reads the ensemble's dynamic configuration, as a server keeps
@@ -66,7 +67,7 @@ func clientAddr(server, client string) (string, error) {
 			return "", fmt.Errorf("member %q has no host", server)
 		}
 	}
-	if net.ParseIP(host) == nil && strings.ContainsAny(host, ",/[]: \t") {
+	if net.ParseIP(host) == nil && (strings.ContainsAny(host, ",/[]:") || strings.IndexFunc(host, badHostRune) >= 0) {
 		return "", fmt.Errorf("bad host %q", host)
 	}
 	return net.JoinHostPort(host, port), nil
@@ -84,3 +85,7 @@ func memberHost(server string) string {
 	host, _, _ := strings.Cut(server, ":")
 	return strings.TrimSpace(host)
 }
+
+// badHostRune reports the runes no host name has: spaces and controls
+// (which a connection string would trim or choke on).
+func badHostRune(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }

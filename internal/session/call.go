@@ -25,6 +25,7 @@ type Call struct {
 
 	// Request.
 	Path    string // as the caller gave it, without chroot
+	Outside bool   // Path is outside the chroot, the server's own (Config)
 	Data    []byte
 	Version int32
 	Watch   bool
@@ -158,7 +159,7 @@ func (k *Call) Append(b []byte) []byte {
 	c := k.c
 	switch k.Op {
 	case proto.OpGetData, proto.OpExists, proto.OpGetChildren, proto.OpGetChildren2:
-		r := proto.PathWatchRequest{Path: c.serverPath(k.Path), Watch: k.Watch}
+		r := proto.PathWatchRequest{Path: k.serverPath(), Watch: k.Watch}
 		return r.Append(b)
 	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
 		r := createRequest(c, k.Path, k.Data, k.ACL, k.Flags, k.TTL)
@@ -190,6 +191,15 @@ func (k *Call) Append(b []byte) []byte {
 	return b // whoAmI, closeSession: no body
 }
 
+// serverPath is the server's path of k's node: the chroot applied, unless
+// the node is outside it.
+func (k *Call) serverPath() string {
+	if k.Outside {
+		return k.Path
+	}
+	return k.c.serverPath(k.Path)
+}
+
 // createRequest is the body of a create; a sequential create of "/" makes
 // children of the chroot itself.
 func createRequest(c *Session, path string, data []byte, acl []proto.ACL, flags proto.CreateFlags, ttl int64) proto.CreateRequest {
@@ -210,8 +220,8 @@ func stored(data []byte) []byte {
 	return data
 }
 
-// Complete records the reply (conn.Call). It runs on the connection's
-// reader goroutine, one reply at a time.
+// Complete records the reply (conn.Call); Wake then wakes the waiter. Both
+// run on the connection's reader goroutine, one reply at a time.
 func (k *Call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 	switch {
 	case err != nil:
@@ -234,8 +244,10 @@ func (k *Call) Complete(hdr *proto.ReplyHeader, body []byte, err error) {
 	if k.then != nil {
 		k.then()
 	}
-	k.Finish()
 }
+
+// Wake wakes the waiter (conn.Call), after Complete.
+func (k *Call) Wake() { k.Finish() }
 
 // Finish wakes the waiter, or recycles an abandoned synchronous call.
 func (k *Call) Finish() {

@@ -170,6 +170,13 @@ func (c *Session) ConnectedServer() string {
 	return ""
 }
 
+// Servers returns the servers the session connects to, as host:port: those
+// given to kazoo.Connect, or to SetServers since.
+func (c *Session) Servers() []string { return c.hosts.Hosts() }
+
+// Logger returns the client's logger (a silent one by default).
+func (c *Session) Logger() *slog.Logger { return c.log }
+
 // AddAuth remembers credentials the session accepted, for every later
 // connection.
 func (c *Session) AddAuth(a Auth) {

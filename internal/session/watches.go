@@ -55,19 +55,23 @@ func (m *watchManager) init(c *Session) {
 }
 
 // channels are the one-shot watches of one path and kind: almost always
-// one, held without a slice of its own. path is the map key's path, so that
-// a notification finds it (and its Event's path) without allocating.
+// one, held without a slice of its own (more is out of line: a smaller map
+// entry). path is the map key's path, so that a notification finds it (and
+// its Event's path) without allocating.
 type channels struct {
 	path  string
 	first chan Event
-	more  []chan Event
+	more  *[]chan Event
 }
 
 func (c *channels) add(ch chan Event) {
-	if c.first == nil {
+	switch {
+	case c.first == nil:
 		c.first = ch
-	} else {
-		c.more = append(c.more, ch)
+	case c.more == nil:
+		c.more = &[]chan Event{ch}
+	default:
+		*c.more = append(*c.more, ch)
 	}
 }
 
@@ -76,8 +80,10 @@ func (c channels) send(e Event) {
 	if c.first != nil {
 		c.first <- e
 	}
-	for _, ch := range c.more {
-		ch <- e
+	if c.more != nil {
+		for _, ch := range *c.more {
+			ch <- e
+		}
 	}
 }
 
@@ -96,7 +102,7 @@ func (m *watchManager) registerReply(k *Call) {
 	case k.Code != proto.CodeOK:
 		return
 	}
-	key := watchKey{m.c.serverPath(k.Path), kind}
+	key := watchKey{k.serverPath(), kind}
 	m.mu.Lock()
 	chs := m.oneShot[key]
 	chs.path = key.path

@@ -12,7 +12,8 @@
 //     once, in an order that rotates, and the medians of the per-burst
 //     ratios of operations per second and of CPU per operation (the
 //     process's user + system time over the burst; one client runs at a
-//     time) are reported.
+//     time) are reported, with the context switches per operation (the
+//     threads put to sleep and woken: a goroutine hand-off's price).
 //
 // Run it from the bench directory:
 //
@@ -94,11 +95,11 @@ func main() {
 	for _, inflight := range []int{16, 256} {
 		res := pipelined(budget, runners, pipeClients, inflight, *bursts, *ops)
 		fmt.Printf("\nGets with %d in flight, %d bursts of %d Gets per client; medians over the bursts, ratios taken within each burst:\n\n", inflight, *bursts, *ops)
-		fmt.Println("| client | ops/s | ÷ ours-async | CPU µs/op | CPU ÷ ours-async |")
-		fmt.Println("|---|---:|---:|---:|---:|")
+		fmt.Println("| client | ops/s | ÷ ours-async | CPU µs/op | CPU ÷ ours-async | context switches/op |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|")
 		for _, n := range pipeClients {
 			r := res[n]
-			fmt.Printf("| %s | %.0f | %.2f× | %.1f | %.2f× |\n", n, median(r.opsPerSec), median(r.opsRatio), median(r.cpuPerOp), median(r.cpuRatio))
+			fmt.Printf("| %s | %.0f | %.2f× | %.1f | %.2f× | %.2f |\n", n, median(r.opsPerSec), median(r.opsRatio), median(r.cpuPerOp), median(r.cpuRatio), median(r.cswPerOp))
 		}
 		// Within each burst: ours-async against the best other client of
 		// that burst, and its CPU against the minimal client's.
@@ -165,7 +166,7 @@ func sequential(b *workload.Budget, runners map[string]workload.Runner, names []
 }
 
 type pipeResult struct {
-	opsPerSec, cpuPerOp, opsRatio, cpuRatio []float64
+	opsPerSec, cpuPerOp, opsRatio, cpuRatio, cswPerOp []float64
 }
 
 // pipelined runs bursts in which every client reads ops Gets with inflight
@@ -177,22 +178,25 @@ func pipelined(b *workload.Budget, runners map[string]workload.Runner, names []s
 		res[n] = &pipeResult{}
 	}
 	for i := range bursts {
-		rate, cpu := map[string]float64{}, map[string]float64{}
+		rate, cpu, csw := map[string]float64{}, map[string]float64{}, map[string]float64{}
 		for j := range names {
 			name := names[(i+j)%len(names)]
-			c0 := cpuTime()
+			c0, s0 := usage()
 			t0 := time.Now()
 			if _, err := runners[name].Read(b, path, ops, inflight); err != nil {
 				log.Fatalf("%s: %v", name, err)
 			}
 			rate[name] = float64(ops) / time.Since(t0).Seconds()
-			cpu[name] = float64((cpuTime() - c0).Microseconds()) / float64(ops)
+			c1, s1 := usage()
+			cpu[name] = float64((c1 - c0).Microseconds()) / float64(ops)
+			csw[name] = float64(s1-s0) / float64(ops)
 		}
 		base := names[0]
 		for _, n := range names {
 			r := res[n]
 			r.opsPerSec = append(r.opsPerSec, rate[n])
 			r.cpuPerOp = append(r.cpuPerOp, cpu[n])
+			r.cswPerOp = append(r.cswPerOp, csw[n])
 			r.opsRatio = append(r.opsRatio, rate[n]/rate[base])
 			r.cpuRatio = append(r.cpuRatio, cpu[n]/cpu[base])
 		}
@@ -200,10 +204,14 @@ func pipelined(b *workload.Budget, runners map[string]workload.Runner, names []s
 	return res
 }
 
-func cpuTime() time.Duration {
+// usage returns the process's CPU time (user + system) and its context
+// switches (voluntary + involuntary, every thread): a voluntary one is a
+// thread that went to sleep, which is what a goroutine hand-off between
+// threads costs.
+func usage() (time.Duration, int64) {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Nvcsw + ru.Nivcsw
 }
 
 func median(xs []float64) float64 {
