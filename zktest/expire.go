@@ -26,20 +26,25 @@ import (
 // A session that is already expired is not an error; nor, since the server
 // answers both alike, is a wrong password.
 func expireSessionRaw(ctx context.Context, addr string, id int64, passwd []byte) error {
-	var err error
-	for attempt := 0; attempt < 20; attempt++ {
-		var done bool
-		if done, err = closeSessionOnce(ctx, addr, id, passwd); done || ctx.Err() != nil {
-			break
+	const attempts = 20
+	for attempt := 1; ; attempt++ {
+		done, err := closeSessionOnce(ctx, addr, id, passwd)
+		switch {
+		case done:
+			return nil
+		case err != nil:
+			return fmt.Errorf("zktest: expiring session 0x%x: %w", id, err)
+		case ctx.Err() != nil:
+			return fmt.Errorf("zktest: expiring session 0x%x: %w", id, ctx.Err())
+		case attempt == attempts:
+			// Not done is not expired: say so rather than let the
+			// caller wait for an expiry that will not come.
+			return fmt.Errorf("zktest: expiring session 0x%x: its client took it back before the closeSession ran, %d times", id, attempts)
 		}
 		// The session's own client took the session back before our
 		// closeSession ran (the server drops the older connection): again.
-		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+		time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
 	}
-	if err != nil {
-		return fmt.Errorf("zktest: expiring session 0x%x: %w", id, err)
-	}
-	return nil
 }
 
 // closeSessionOnce tries once; done reports that the session is gone. On a
