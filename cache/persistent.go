@@ -21,7 +21,6 @@ import (
 type persistent struct {
 	tc       *TreeCache
 	w        *kazoo.Watcher
-	kick     chan struct{}
 	backlog  []want     // reads not sent yet, in order
 	inflight []*pending // reads sent, in order
 	epoch    int        // walks started; a failure of an older walk's read is covered already
@@ -50,15 +49,16 @@ const (
 )
 
 func newPersistent(tc *TreeCache) *persistent {
-	return &persistent{tc: tc, kick: make(chan struct{}, 1)}
+	return &persistent{tc: tc}
 }
 
-func (p *persistent) resync() {
-	select {
-	case p.kick <- struct{}{}:
-	default:
-	}
-}
+// resync does nothing: the Watcher itself says when to re-read
+// (EventResync, once the server has the watch again, which is the moment a
+// walk sees every change it could have missed; the state change may come
+// before), and a lost session ends the watch (EventNotWatching), which
+// starts a walk on the new one. Walking on the state change too read the
+// whole tree twice per reconnect.
+func (p *persistent) resync() {}
 
 // watch sets the recursive watch, retrying until it is set or ctx ends.
 func (p *persistent) watch(ctx context.Context) bool {
@@ -97,8 +97,6 @@ func (p *persistent) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-p.kick:
-			p.startWalk()
 		case ev, ok := <-events:
 			if !ok || ev.Type == kazoo.EventNotWatching {
 				// The session was lost: set the watch again on the new one.
