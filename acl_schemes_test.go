@@ -31,7 +31,7 @@ func TestIPACLParse(t *testing.T) {
 func TestACLSchemes(t *testing.T) {
 	ctx := testCtx(t)
 	servers := zktest.Shared(t).Chroot(t)
-	c := connectTo(t, servers)
+	c := zktest.Connect(t, servers)
 	loopbackID, elsewhereID := "127.0.0.0/8", "10.0.0.0/8"
 	if zktest.Shared(t).Version().Less(proto.Version{Major: 3, Minor: 5}) {
 		loopbackID, elsewhereID = "127.0.0.1", "10.0.0.1" // 3.4 refuses CIDR blocks
@@ -46,7 +46,7 @@ func TestACLSchemes(t *testing.T) {
 	checkAccess(t, c, "/loopback", true)
 	checkAccess(t, c, "/elsewhere", false)
 
-	owner := connectTo(t, servers, kazoo.WithAuth("digest", []byte("carol:pw")))
+	owner := zktest.Connect(t, servers, kazoo.WithAuth("digest", []byte("carol:pw")))
 	if _, _, err := owner.Create(ctx, "/carols", nil, kazoo.WithACL(kazoo.AuthACL(kazoo.PermAll))); err != nil {
 		t.Fatal(err)
 	}

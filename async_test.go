@@ -86,7 +86,7 @@ func TestAbandonedPipelineLeavesNoWaiterStuck(t *testing.T) {
 // connection's next tick (seconds away with this session timeout).
 func TestFireAndForgetIsSentPromptly(t *testing.T) {
 	root := zktest.Shared(t).Chroot(t)
-	c := connectTo(t, root, kazoo.WithSessionTimeout(30*time.Second))
+	c := zktest.Connect(t, root, kazoo.WithSessionTimeout(30*time.Second))
 	ctx := testCtx(t)
 	if _, _, err := c.Exists(ctx, "/"); err != nil { // leaves the read role free
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func TestFireAndForgetIsSentPromptly(t *testing.T) {
 	for i := range 5 {
 		c.CreateAsync(ctx, fmt.Sprintf("/n%d", i), nil)
 	}
-	other := connectTo(t, root)
+	other := zktest.Connect(t, root)
 	deadline := time.Now().Add(time.Second)
 	for i := range 5 {
 		for {
@@ -157,7 +157,7 @@ func TestAsyncOperations(t *testing.T) {
 
 func TestAsyncWatches(t *testing.T) {
 	root := zktest.Shared(t).Chroot(t)
-	c, other, ctx := connectTo(t, root), connectTo(t, root), testCtx(t)
+	c, other, ctx := zktest.Connect(t, root), zktest.Connect(t, root), testCtx(t)
 	if _, _, err := c.Create(ctx, "/w", []byte("1")); err != nil {
 		t.Fatal(err)
 	}

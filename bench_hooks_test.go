@@ -85,7 +85,7 @@ func hookedClient(tb testing.TB, hooks []kazoo.Hook) (*kazoo.Client, string) {
 	if _, _, err := c.Create(context.Background(), "/bench", make([]byte, 100)); err != nil {
 		tb.Fatal(err)
 	}
-	return connectTo(tb, zktest.Shared(tb).Addr(), kazoo.WithHooks(hooks...)), c.Chroot() + "/bench"
+	return zktest.Connect(tb, zktest.Shared(tb).Addr(), kazoo.WithHooks(hooks...)), c.Chroot() + "/bench"
 }
 
 // TestHooksAllocateNothingWhenUnused pins what a Get allocates without

@@ -47,7 +47,7 @@ func TestReconnectResolvesAMovedServer(t *testing.T) {
 	srv := zktest.StartServer(t)
 	r := &movingResolver{name: "zk.kazoo.test", ip: "127.0.0.1", asks: map[string]int{}}
 	servers := net.JoinHostPort(r.name, strconv.Itoa(srv.Port()))
-	c := connectTo(t, servers, kazoo.WithResolver(r), kazoo.WithSessionTimeout(30*time.Second))
+	c := zktest.Connect(t, servers, kazoo.WithResolver(r), kazoo.WithSessionTimeout(30*time.Second))
 	ctx := testCtx(t)
 	if _, _, err := c.Create(ctx, "/here", nil, kazoo.WithMode(kazoo.ModeEphemeral)); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ func TestConfigIsReadOutsideTheChroot(t *testing.T) {
 		}
 		return
 	}
-	root := connectTo(t, zktest.Shared(t).Addr())
+	root := zktest.Connect(t, zktest.Shared(t).Addr())
 	want, wantStat, err := root.Get(ctx, kazoo.ConfigPath)
 	if err != nil {
 		t.Fatal(err)

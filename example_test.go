@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 func Example() {
 	ctx := context.Background()
-	servers := exampleServers("example") // e.g. "zk1:2181,zk2:2181,zk3:2181/myapp"
+	servers := zktest.ExampleServers("example") // e.g. "zk1:2181,zk2:2181,zk3:2181/myapp"
 	client, err := kazoo.Connect(ctx, servers, kazoo.WithSessionTimeout(10*time.Second))
 	if err != nil {
 		log.Fatal(err)
@@ -49,7 +50,7 @@ func Example() {
 
 func ExampleClient_GetW() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers("watch"))
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("watch"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func ExampleClient_GetW() {
 
 func ExampleClient_AddWatch() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers("persistent"))
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("persistent"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func ExampleClient_AddWatch() {
 
 func ExampleClient_GetAsync() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers("async"))
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("async"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func ExampleClient_GetAsync() {
 
 func ExampleClient_Txn() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers("txn"))
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("txn"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func ExampleClient_Txn() {
 
 func ExampleClient_SubscribeStates() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers("states"))
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("states"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func ExampleClient_SubscribeStates() {
 
 func ExampleClient_Retry() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers("retry"), kazoo.WithRetry(kazoo.RetryPolicy{
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("retry"), kazoo.WithRetry(kazoo.RetryPolicy{
 		MaxTries: 5, Delay: 50 * time.Millisecond, Backoff: 2, MaxDelay: time.Second,
 	}))
 	if err != nil {

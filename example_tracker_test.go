@@ -6,13 +6,14 @@ import (
 	"log"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 // A client given a single member of an ensemble learns the others, and
 // follows every reconfiguration, with an EnsembleTracker.
 func ExampleTrackEnsemble() {
 	ctx := context.Background()
-	servers := exampleServers("ExampleTrackEnsemble") // e.g. "zk1:2181/myapp": one member is enough
+	servers := zktest.ExampleServers("ExampleTrackEnsemble") // e.g. "zk1:2181/myapp": one member is enough
 	client, err := kazoo.Connect(ctx, servers)
 	if err != nil {
 		log.Fatal(err)

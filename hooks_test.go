@@ -83,7 +83,7 @@ func TestHooksSeeRequestsStatesConnectionsAndWatches(t *testing.T) {
 	proxy := zktest.NewProxy(t, srv.Addr())
 	chroot := srv.Chroot(t)[len(srv.Addr()):]
 	rec := newRecorder()
-	c := connectTo(t, proxy.Addr()+chroot, kazoo.WithHooks(rec), kazoo.WithSessionTimeout(4*time.Second))
+	c := zktest.Connect(t, proxy.Addr()+chroot, kazoo.WithHooks(rec), kazoo.WithSessionTimeout(4*time.Second))
 	ctx := context.WithValue(testCtx(t), ctxKey{}, "caller")
 
 	if _, _, err := c.Create(ctx, "/a", []byte("hello")); err != nil {

@@ -2,7 +2,6 @@ package kazoo_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,47 +13,15 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(withExampleServer{zktest.Main(m)})
+	goleak.VerifyTestMain(withSASLExampleServer{zktest.Main(m)})
 }
 
-// The examples run against a server of their own (they have no testing.TB
-// to reach the shared one), started on first use and stopped after the run.
-var exampleServer struct {
-	once sync.Once
-	srv  *zktest.Server
-}
+// withSASLExampleServer stops the SASL examples' server (see
+// example_security_test.go) after the run; zktest.Main stops the others'.
+type withSASLExampleServer struct{ zktest.M }
 
-// exampleServers returns a connection string for an example, rooted in a
-// fresh chroot named after it.
-func exampleServers(name string) string {
-	exampleServer.once.Do(func() {
-		srv, err := zktest.Start()
-		if err != nil {
-			panic(err)
-		}
-		exampleServer.srv = srv
-	})
-	addr := exampleServer.srv.Addr()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, addr)
-	if err != nil {
-		panic(err)
-	}
-	defer c.Close()
-	if err := c.EnsurePath(ctx, "/"+name); err != nil {
-		panic(err)
-	}
-	return addr + "/" + name
-}
-
-type withExampleServer struct{ zktest.M }
-
-func (w withExampleServer) Run() int {
+func (w withSASLExampleServer) Run() int {
 	code := w.M.Run()
-	if exampleServer.srv != nil {
-		exampleServer.srv.Close()
-	}
 	if saslExampleServer.srv != nil {
 		saslExampleServer.srv.Close()
 	}
@@ -65,19 +32,7 @@ func (w withExampleServer) Run() int {
 // fresh chroot, closed when the test ends.
 func connect(t testing.TB, opts ...kazoo.Option) *kazoo.Client {
 	t.Helper()
-	return connectTo(t, zktest.Shared(t).Chroot(t), opts...)
-}
-
-func connectTo(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, servers, opts...)
-	if err != nil {
-		t.Fatalf("connect %s: %v", servers, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return zktest.Connect(t, zktest.Shared(t).Chroot(t), opts...)
 }
 
 // requireOp skips the test, saying so, when the shared server predates op.

@@ -296,11 +296,11 @@ func TestACL(t *testing.T) {
 	if supported(t, proto.OpWhoAmI) && (err != nil || !slices.ContainsFunc(who, func(ci kazoo.ClientInfo) bool { return ci.AuthScheme == "digest" && ci.User == "alice" })) {
 		t.Errorf("WhoAmI = %v, %v", who, err)
 	}
-	stranger := connectTo(t, zktest.Shared(t).Addr()+c.Chroot())
+	stranger := zktest.Connect(t, zktest.Shared(t).Addr()+c.Chroot())
 	if _, _, err := stranger.Get(ctx, "/private"); !errors.Is(err, kazoo.ErrNoAuth) {
 		t.Errorf("stranger Get: %v, want ErrNoAuth", err)
 	}
-	friend := connectTo(t, zktest.Shared(t).Addr()+c.Chroot(), kazoo.WithAuth("digest", []byte("alice:secret")))
+	friend := zktest.Connect(t, zktest.Shared(t).Addr()+c.Chroot(), kazoo.WithAuth("digest", []byte("alice:secret")))
 	if data, _, err := friend.Get(ctx, "/private"); err != nil || string(data) != "s" {
 		t.Errorf("WithAuth Get = %q, %v", data, err)
 	}

@@ -38,7 +38,7 @@ func TestSASLDigest(t *testing.T) {
 	srv := zktest.StartServer(t, zktest.WithSASLUser("alice", "alice-secret"), zktest.WithSASLUser("bob", "bob-secret"))
 	ctx := testCtx(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	alice := connectTo(t, proxy.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+	alice := zktest.Connect(t, proxy.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
 	if !hasIdentity(t, alice, srv, "sasl", "alice") {
 		t.Fatal("WhoAmI does not list sasl:alice")
 	}
@@ -47,8 +47,8 @@ func TestSASLDigest(t *testing.T) {
 	}
 	check := func(c *kazoo.Client, allowed bool) { t.Helper(); checkAccess(t, c, "/alice", allowed) }
 	check(alice, true)
-	check(connectTo(t, srv.Addr()), false)
-	check(connectTo(t, srv.Addr(), kazoo.WithSASLDigest("bob", "bob-secret")), false)
+	check(zktest.Connect(t, srv.Addr()), false)
+	check(zktest.Connect(t, srv.Addr(), kazoo.WithSASLDigest("bob", "bob-secret")), false)
 
 	t.Run("replayed after reconnect", func(t *testing.T) {
 		reconnect(t, alice, proxy)
@@ -73,7 +73,7 @@ func TestSASLDigest(t *testing.T) {
 	})
 	t.Run("temporary failure", func(t *testing.T) {
 		mech := &flakyDigest{user: "alice", password: "alice-secret", fails: 2}
-		c := connectTo(t, srv.Addr(), kazoo.WithSASL(mech), kazoo.WithReconnectBackoff(time.Millisecond, 10*time.Millisecond))
+		c := zktest.Connect(t, srv.Addr(), kazoo.WithSASL(mech), kazoo.WithReconnectBackoff(time.Millisecond, 10*time.Millisecond))
 		if mech.fails != 0 {
 			t.Fatalf("connected with %d temporary failures left", mech.fails)
 		}
@@ -102,7 +102,7 @@ func TestSASLMismatch(t *testing.T) {
 		if srv.Version().Less(proto.Version{Major: 3, Minor: 6}) {
 			t.Skipf("zktest: ZooKeeper %s cannot require SASL (3.6+)", srv.Version())
 		}
-		c := connectTo(t, srv.Addr()) // the handshake needs no SASL
+		c := zktest.Connect(t, srv.Addr()) // the handshake needs no SASL
 		_, _, err := c.Get(ctx, "/")
 		if !errors.Is(err, kazoo.ErrSessionClosedRequireSASL) {
 			t.Fatalf("Get without SASL = %v, want ErrSessionClosedRequireSASL", err)
@@ -112,7 +112,7 @@ func TestSASLMismatch(t *testing.T) {
 			t.Fatalf("Get after = %v, want ErrAuthFailed", err)
 		}
 		// With SASL the same server serves.
-		ok := connectTo(t, srv.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+		ok := zktest.Connect(t, srv.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
 		if _, _, err := ok.Get(ctx, "/"); err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func TestSASLRequiredExpiry(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+	c := zktest.Connect(t, proxy.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
 	if _, _, err := c.Create(ctx, "/w", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestSASLRequiredExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	reconnect(t, c, proxy)
-	other := connectTo(t, srv.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
+	other := zktest.Connect(t, srv.Addr(), kazoo.WithSASLDigest("alice", "alice-secret"))
 	if _, err := other.Set(ctx, "/w", []byte("x"), -1); err != nil {
 		t.Fatal(err)
 	}

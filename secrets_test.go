@@ -34,7 +34,7 @@ func TestSecretsStayOut(t *testing.T) {
 
 	srv := zktest.StartServer(t, zktest.WithSASLUser(user, password))
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr(), kazoo.WithSASLDigest(user, password), kazoo.WithLogger(log))
+	c := zktest.Connect(t, proxy.Addr(), kazoo.WithSASLDigest(user, password), kazoo.WithLogger(log))
 	if _, _, err := c.Create(ctx, "/s", []byte("x"), kazoo.WithACL(kazoo.SASLACL(kazoo.PermAll, user))); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestSecretsStayOut(t *testing.T) {
 			t.Fatal(err)
 		}
 		secrets = append(secrets, key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}))
-		tc := connectTo(t, tlsSrv.Addr(), kazoo.WithTLS(cfg), kazoo.WithLogger(log))
+		tc := zktest.Connect(t, tlsSrv.Addr(), kazoo.WithTLS(cfg), kazoo.WithLogger(log))
 		tc.Close()
 		short, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()

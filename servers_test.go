@@ -20,11 +20,11 @@ func TestSetServersSpreadsClientsOverAReconfiguredEnsemble(t *testing.T) {
 	requireReconfig(t)
 	cl := zktest.StartCluster(t, 3, zktest.WithDynamicReconfig())
 	ctx := testCtx(t)
-	admin := connectTo(t, cl.Member(1).Addr()) // member 1 stays throughout
+	admin := zktest.Connect(t, cl.Member(1).Addr()) // member 1 stays throughout
 	const n = 90
 	clients := make([]*kazoo.Client, n)
 	for i := range clients {
-		clients[i] = connectTo(t, cl.ConnString(), kazoo.WithSessionTimeout(6*time.Second))
+		clients[i] = zktest.Connect(t, cl.ConnString(), kazoo.WithSessionTimeout(6*time.Second))
 	}
 	if _, _, err := admin.Create(ctx, "/spread", []byte("x")); err != nil {
 		t.Fatal(err)

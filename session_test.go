@@ -27,7 +27,7 @@ func fastServer(t *testing.T) *zktest.Server {
 func TestSuspendAndResumeSameSession(t *testing.T) {
 	srv := zktest.Shared(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr(), kazoo.WithSessionTimeout(4*time.Second))
+	c := zktest.Connect(t, proxy.Addr(), kazoo.WithSessionTimeout(4*time.Second))
 	ctx := testCtx(t)
 	sub := c.SubscribeStates()
 	defer sub.Stop()
@@ -52,7 +52,7 @@ func TestSuspendAndResumeSameSession(t *testing.T) {
 func TestOperationsWaitForReconnect(t *testing.T) {
 	srv := zktest.Shared(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr()+zktest.Shared(t).Chroot(t)[len(srv.Addr()):], kazoo.WithSessionTimeout(3*time.Second))
+	c := zktest.Connect(t, proxy.Addr()+zktest.Shared(t).Chroot(t)[len(srv.Addr()):], kazoo.WithSessionTimeout(3*time.Second))
 	ctx := testCtx(t)
 	cutOff(t, c, proxy)
 	done := make(chan error, 1)
@@ -79,8 +79,8 @@ func TestWatchesSurviveReconnect(t *testing.T) {
 	root := srv.Chroot(t)
 	chroot := root[len(srv.Addr()):]
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr()+chroot, kazoo.WithSessionTimeout(6*time.Second))
-	other := connectTo(t, root)
+	c := zktest.Connect(t, proxy.Addr()+chroot, kazoo.WithSessionTimeout(6*time.Second))
+	other := zktest.Connect(t, root)
 	ctx := testCtx(t)
 	for _, p := range []string{"/data", "/gone", "/kids"} {
 		if _, _, err := other.Create(ctx, p, nil); err != nil {
@@ -155,7 +155,7 @@ func TestWatchesSurviveReconnect(t *testing.T) {
 
 func TestSessionExpiry(t *testing.T) {
 	root := zktest.Shared(t).Chroot(t)
-	c, other, ctx := connectTo(t, root, kazoo.WithSessionTimeout(4*time.Second)), connectTo(t, root), testCtx(t)
+	c, other, ctx := zktest.Connect(t, root, kazoo.WithSessionTimeout(4*time.Second)), zktest.Connect(t, root), testCtx(t)
 	if _, _, err := c.Create(ctx, "/eph", nil, kazoo.WithMode(kazoo.ModeEphemeral)); err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestClientSideExpiryWhilePartitioned(t *testing.T) {
 	srv := fastServer(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
 	const timeout = 1200 * time.Millisecond
-	c := connectTo(t, proxy.Addr(), kazoo.WithSessionTimeout(timeout))
+	c := zktest.Connect(t, proxy.Addr(), kazoo.WithSessionTimeout(timeout))
 	sub := c.SubscribeStates()
 	defer sub.Stop()
 	waitState(t, sub, kazoo.Connected, time.Second)
@@ -241,7 +241,7 @@ func TestClientSideExpiryWhilePartitioned(t *testing.T) {
 func TestCancelledContext(t *testing.T) {
 	srv := zktest.Shared(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr(), kazoo.WithSessionTimeout(10*time.Second))
+	c := zktest.Connect(t, proxy.Addr(), kazoo.WithSessionTimeout(10*time.Second))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, _, err := c.Get(ctx, "/"); !errors.Is(err, context.Canceled) {
@@ -329,7 +329,7 @@ func TestCloseUnderLoad(t *testing.T) {
 
 func TestCloseRemovesEphemeralsAtOnce(t *testing.T) {
 	root := zktest.Shared(t).Chroot(t)
-	c, other, ctx := connectTo(t, root, kazoo.WithSessionTimeout(30*time.Second)), connectTo(t, root), testCtx(t)
+	c, other, ctx := zktest.Connect(t, root, kazoo.WithSessionTimeout(30*time.Second)), zktest.Connect(t, root), testCtx(t)
 	if _, _, err := c.Create(ctx, "/e", nil, kazoo.WithMode(kazoo.ModeEphemeral)); err != nil {
 		t.Fatal(err)
 	}
@@ -348,7 +348,7 @@ func TestFailoverInEnsemble(t *testing.T) {
 		t.Skip("starts a 3-member ensemble")
 	}
 	cl := zktest.StartCluster(t, 3)
-	c := connectTo(t, cl.ConnString(), kazoo.WithSessionTimeout(6*time.Second))
+	c := zktest.Connect(t, cl.ConnString(), kazoo.WithSessionTimeout(6*time.Second))
 	ctx := testCtx(t)
 	if _, _, err := c.Create(ctx, "/f", nil); err != nil {
 		t.Fatal(err)
@@ -398,7 +398,7 @@ func TestFailoverInEnsemble(t *testing.T) {
 func TestFutureStartedWhileDisconnected(t *testing.T) {
 	srv := zktest.Shared(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr()+zktest.Shared(t).Chroot(t)[len(srv.Addr()):], kazoo.WithSessionTimeout(10*time.Second))
+	c := zktest.Connect(t, proxy.Addr()+zktest.Shared(t).Chroot(t)[len(srv.Addr()):], kazoo.WithSessionTimeout(10*time.Second))
 	ctx := testCtx(t)
 	if _, _, err := c.Create(ctx, "/n", []byte("v")); err != nil {
 		t.Fatal(err)
@@ -457,7 +457,7 @@ func TestServerBehindLastZxidIsSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy := zktest.NewProxy(t, ahead.Addr())
-	c := connectTo(t, proxy.Addr()+","+behind.Addr(), kazoo.WithSessionTimeout(10*time.Second))
+	c := zktest.Connect(t, proxy.Addr()+","+behind.Addr(), kazoo.WithSessionTimeout(10*time.Second))
 	ctx := testCtx(t)
 	for i := range 20 { // ahead's zxid moves well past behind's
 		if _, _, err := c.Create(ctx, fmt.Sprintf("/n%d", i), nil); err != nil {
@@ -490,7 +490,7 @@ func TestIdleSessionStaysAliveOnPings(t *testing.T) {
 	// the scheduler of a loaded 2-core machine (a ping answered 340 ms
 	// late suspended a 1 s session).
 	const timeout = 3 * time.Second
-	c := connectTo(t, srv.Addr(), kazoo.WithSessionTimeout(timeout))
+	c := zktest.Connect(t, srv.Addr(), kazoo.WithSessionTimeout(timeout))
 	if got := c.SessionTimeout(); got != timeout {
 		t.Fatalf("negotiated %v, want %v", got, timeout)
 	}
@@ -514,7 +514,7 @@ func TestAuthReplayedAfterReconnect(t *testing.T) {
 	srv := zktest.Shared(t)
 	root := srv.Chroot(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr()+root[len(srv.Addr()):])
+	c := zktest.Connect(t, proxy.Addr()+root[len(srv.Addr()):])
 	ctx := testCtx(t)
 	if err := c.AddAuth(ctx, "digest", []byte("bob:pw")); err != nil {
 		t.Fatal(err)
@@ -536,7 +536,7 @@ func TestAuthReplayedAfterReconnect(t *testing.T) {
 func TestLogger(t *testing.T) {
 	var buf syncBuffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := connectTo(t, zktest.Shared(t).Addr(), kazoo.WithLogger(log))
+	c := zktest.Connect(t, zktest.Shared(t).Addr(), kazoo.WithLogger(log))
 	c.Close()
 	out := buf.String()
 	if !strings.Contains(out, "kazoo: connected") || !strings.Contains(out, "session=") {
@@ -570,7 +570,7 @@ func TestResumeSessionAcrossProcesses(t *testing.T) {
 	servers := srv.Chroot(t)
 	chroot := servers[len(srv.Addr()):]
 	proxy := zktest.NewProxy(t, srv.Addr())
-	first := connectTo(t, proxy.Addr()+chroot, kazoo.WithSessionTimeout(10*time.Second))
+	first := zktest.Connect(t, proxy.Addr()+chroot, kazoo.WithSessionTimeout(10*time.Second))
 	ctx := testCtx(t)
 	if _, _, err := first.Create(ctx, "/mine", nil, kazoo.WithMode(kazoo.ModeEphemeral)); err != nil {
 		t.Fatal(err)
@@ -578,7 +578,7 @@ func TestResumeSessionAcrossProcesses(t *testing.T) {
 	id, passwd := first.SessionID(), first.SessionPassword()
 	proxy.Close() // the first process dies without closing its session
 
-	second := connectTo(t, servers, kazoo.WithSession(id, passwd), kazoo.WithSessionTimeout(10*time.Second))
+	second := zktest.Connect(t, servers, kazoo.WithSession(id, passwd), kazoo.WithSessionTimeout(10*time.Second))
 	if second.SessionID() != id {
 		t.Fatalf("session %x, want the resumed %x", second.SessionID(), id)
 	}

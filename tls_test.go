@@ -58,7 +58,7 @@ func TestTLS(t *testing.T) {
 	secure := "127.0.0.1:" + strconv.Itoa(port)
 	ctx := testCtx(t)
 
-	c := connectTo(t, secure, kazoo.WithTLS(&tls.Config{RootCAs: pool}))
+	c := zktest.Connect(t, secure, kazoo.WithTLS(&tls.Config{RootCAs: pool}))
 	if _, _, err := c.Create(ctx, "/tls", []byte("sealed")); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("Get over TLS = %q, %v", data, err)
 	}
 	// The same data through the plain port: it is one server.
-	plain := connectTo(t, srv.Addr())
+	plain := zktest.Connect(t, srv.Addr())
 	if data, _, err := plain.Get(ctx, "/tls"); err != nil || string(data) != "sealed" {
 		t.Fatalf("Get over the plain port = %q, %v", data, err)
 	}

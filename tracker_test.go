@@ -43,7 +43,7 @@ func TestEnsembleTrackerFollowsReconfig(t *testing.T) {
 	requireReconfig(t)
 	cl := zktest.StartCluster(t, 3, zktest.WithDynamicReconfig())
 	ctx := testCtx(t)
-	admin := connectTo(t, cl.Member(1).Addr()) // member 1 stays throughout
+	admin := zktest.Connect(t, cl.Member(1).Addr()) // member 1 stays throughout
 	if _, _, err := admin.Create(ctx, "/app", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestEnsembleTrackerFollowsReconfig(t *testing.T) {
 		if i%3 == 0 {
 			servers += "/app"
 		}
-		clients[i] = connectTo(t, servers, kazoo.WithSessionTimeout(6*time.Second), kazoo.WithHooks(failed))
+		clients[i] = zktest.Connect(t, servers, kazoo.WithSessionTimeout(6*time.Second), kazoo.WithHooks(failed))
 		trackers[i] = kazoo.TrackEnsemble(ctx, clients[i])
 		t.Cleanup(trackers[i].Close)
 	}
@@ -247,7 +247,7 @@ func TestEnsembleTrackerSurvivesReconnectsAndSessionLoss(t *testing.T) {
 	srv := zktest.Shared(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
 	reads := &configReads{}
-	c := connectTo(t, proxy.Addr(), kazoo.WithHooks(reads), kazoo.WithSessionTimeout(4*time.Second))
+	c := zktest.Connect(t, proxy.Addr(), kazoo.WithHooks(reads), kazoo.WithSessionTimeout(4*time.Second))
 	ctx := testCtx(t)
 	tr := kazoo.TrackEnsemble(ctx, c)
 	awaitErr(t, tr) // read (a standalone server's configuration is empty)
@@ -307,7 +307,7 @@ func TestEnsembleTrackerKeepsServersWhenNoMemberIsReachable(t *testing.T) {
 		}
 		return d.DialContext(ctx, network, addr)
 	}
-	c := connectTo(t, strings.Join(proxies, ","), kazoo.WithDialer(dial))
+	c := zktest.Connect(t, strings.Join(proxies, ","), kazoo.WithDialer(dial))
 	tr := kazoo.TrackEnsemble(ctx, c)
 	defer tr.Close()
 	if err := awaitErr(t, tr); !errors.Is(err, kazoo.ErrBadConfig) || !strings.Contains(err.Error(), "reachable") {
@@ -315,7 +315,7 @@ func TestEnsembleTrackerKeepsServersWhenNoMemberIsReachable(t *testing.T) {
 	}
 	readers := startReaders(ctx, []*kazoo.Client{c}, func(int) string { return "/" })
 
-	admin := connectTo(t, cl.ConnString())
+	admin := zktest.Connect(t, cl.ConnString())
 	added, err := cl.AddMember(ctx)
 	if err != nil {
 		t.Fatal(err)

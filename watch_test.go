@@ -15,7 +15,7 @@ const eventWait = 10 * time.Second
 
 func TestOneShotWatches(t *testing.T) {
 	root := zktest.Shared(t).Chroot(t)
-	c, other, ctx := connectTo(t, root), connectTo(t, root), testCtx(t)
+	c, other, ctx := zktest.Connect(t, root), zktest.Connect(t, root), testCtx(t)
 
 	// exists on a missing node fires on creation.
 	ok, _, created, err := c.ExistsW(ctx, "/n")
@@ -80,7 +80,7 @@ func TestPersistentWatches(t *testing.T) {
 	root := zktest.Shared(t).Chroot(t)
 	// Servers before 3.9 keep one watch mode per session and path
 	// (ZOOKEEPER-4466), so each kind of watch gets its own client here.
-	c, c2, other, ctx := connectTo(t, root), connectTo(t, root), connectTo(t, root), testCtx(t)
+	c, c2, other, ctx := zktest.Connect(t, root), zktest.Connect(t, root), zktest.Connect(t, root), testCtx(t)
 	if _, _, err := other.Create(ctx, "/app", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -173,8 +173,8 @@ func TestManyWatchesSurviveReconnect(t *testing.T) {
 	srv := zktest.Shared(t)
 	root := srv.Chroot(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connectTo(t, proxy.Addr()+root[len(srv.Addr()):], kazoo.WithSessionTimeout(10*time.Second))
-	other, ctx := connectTo(t, root), testCtx(t)
+	c := zktest.Connect(t, proxy.Addr()+root[len(srv.Addr()):], kazoo.WithSessionTimeout(10*time.Second))
+	other, ctx := zktest.Connect(t, root), testCtx(t)
 	const n = 1500
 	name := func(i int) string { return fmt.Sprintf("/%0120d", i) } // 1500 x 121 bytes > 128 KB
 	var futs []*kazoo.Future[kazoo.CreateResult]

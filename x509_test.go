@@ -35,7 +35,7 @@ func TestX509(t *testing.T) {
 		t.Fatalf("X509ID = %q", aliceID)
 	}
 	proxy := zktest.NewProxy(t, srv.Addr())
-	alice := connectTo(t, proxy.Addr(), kazoo.WithTLS(aliceTLS))
+	alice := zktest.Connect(t, proxy.Addr(), kazoo.WithTLS(aliceTLS))
 	if !hasIdentity(t, alice, srv, "x509", aliceID) {
 		t.Fatalf("WhoAmI does not list x509:%s", aliceID)
 	}
@@ -44,7 +44,7 @@ func TestX509(t *testing.T) {
 	}
 	check := func(c *kazoo.Client, allowed bool) { t.Helper(); checkAccess(t, c, "/alice", allowed) }
 	check(alice, true)
-	check(connectTo(t, srv.Addr(), kazoo.WithTLS(ca.ClientConfig(t, "bob"))), false)
+	check(zktest.Connect(t, srv.Addr(), kazoo.WithTLS(ca.ClientConfig(t, "bob"))), false)
 
 	reconnect(t, alice, proxy)
 	check(alice, true)

@@ -46,7 +46,7 @@ func TestConsistency(t *testing.T) {
 		addrs = append(addrs, p.Addr())
 	}
 	viaProxies := strings.Join(addrs, ",")
-	admin := connect(t, cl.ConnString())
+	admin := zktest.Connect(t, cl.ConnString())
 	const root = "/tree"
 	mustCreate(t, admin, root+"/a/a", "")
 
@@ -54,8 +54,8 @@ func TestConsistency(t *testing.T) {
 	// ChildrenWatches. Client two holds the persistent-watch cache (the
 	// two kinds on one path of one session replace each other on servers
 	// before 3.9: ZOOKEEPER-4466).
-	one := connect(t, viaProxies, kazoo.WithSessionTimeout(8*time.Second))
-	two := connect(t, viaProxies, kazoo.WithSessionTimeout(8*time.Second))
+	one := zktest.Connect(t, viaProxies, kazoo.WithSessionTimeout(8*time.Second))
+	two := zktest.Connect(t, viaProxies, kazoo.WithSessionTimeout(8*time.Second))
 	treeRec, autoRec := &recorder{}, &recorder{}
 	oneShot := startCache(t, ctx, one, root, cache.WithMode(cache.OneShot), cache.WithListener(treeRec.listen))
 	auto := startCache(t, ctx, two, root, cache.WithListener(autoRec.listen))
@@ -92,7 +92,7 @@ func TestConsistency(t *testing.T) {
 	defer stopWrites()
 	var wg sync.WaitGroup
 	for i := range writers {
-		c := connect(t, cl.ConnString())
+		c := zktest.Connect(t, cl.ConnString())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

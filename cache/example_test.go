@@ -7,11 +7,12 @@ import (
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/cache"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 func ExampleNewTreeCache() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers("treecache"))
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("treecache"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func ExampleNewTreeCache() {
 
 func ExampleDataWatch() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers("datawatch"))
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("datawatch"))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func ExampleDataWatch() {
 func ExampleChildrenChanges() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	client, err := kazoo.Connect(ctx, exampleServers("childrenchanges"))
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("childrenchanges"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -20,61 +20,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(withExampleServer{zktest.Main(m)})
-}
-
-// The examples run against a server of their own (they have no testing.TB
-// to reach the shared one), started on first use and stopped after the run.
-var exampleServer struct {
-	once sync.Once
-	srv  *zktest.Server
-}
-
-// exampleServers returns a connection string for an example, rooted in a
-// fresh chroot named after it.
-func exampleServers(name string) string {
-	exampleServer.once.Do(func() {
-		srv, err := zktest.Start()
-		if err != nil {
-			panic(err)
-		}
-		exampleServer.srv = srv
-	})
-	addr := exampleServer.srv.Addr()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, addr)
-	if err != nil {
-		panic(err)
-	}
-	defer c.Close()
-	if err := c.EnsurePath(ctx, "/"+name); err != nil {
-		panic(err)
-	}
-	return addr + "/" + name
-}
-
-type withExampleServer struct{ zktest.M }
-
-func (w withExampleServer) Run() int {
-	code := w.M.Run()
-	if exampleServer.srv != nil {
-		exampleServer.srv.Close()
-	}
-	return code
-}
-
-// connect opens a client to servers, closed when the test ends.
-func connect(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, servers, opts...)
-	if err != nil {
-		t.Fatalf("connect %s: %v", servers, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	goleak.VerifyTestMain(zktest.Main(m))
 }
 
 // ctxFor is a context bounded by d, ended with the test.

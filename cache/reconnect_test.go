@@ -16,9 +16,9 @@ import (
 func TestWatchesAcrossReconnectAndExpiry(t *testing.T) {
 	srv := zktest.Shared(t)
 	servers := srv.Chroot(t)
-	admin := connect(t, servers)
+	admin := zktest.Connect(t, servers)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connect(t, proxy.Addr()+servers[strings.IndexByte(servers, '/'):], kazoo.WithSessionTimeout(4*time.Second))
+	c := zktest.Connect(t, proxy.Addr()+servers[strings.IndexByte(servers, '/'):], kazoo.WithSessionTimeout(4*time.Second))
 	ctx := ctxFor(t, 60*time.Second)
 	mustCreate(t, admin, "/n", "a")
 	var data calls[cache.Data]

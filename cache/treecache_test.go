@@ -40,7 +40,7 @@ func mustCreate(t *testing.T, c *kazoo.Client, p, data string) {
 
 func TestTreeCacheFollowsChanges(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	for _, mode := range modes(t, c) {
 		t.Run(modeName(mode), func(t *testing.T) {
 			ctx := ctxFor(t, 60*time.Second)
@@ -112,7 +112,7 @@ func converge(t *testing.T, c *kazoo.Client, tc *cache.TreeCache, rec *recorder,
 
 func TestTreeCacheDepthAndFilter(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	for _, mode := range modes(t, c) {
 		t.Run(modeName(mode), func(t *testing.T) {
 			ctx := ctxFor(t, 60*time.Second)
@@ -136,7 +136,7 @@ func TestTreeCacheDepthAndFilter(t *testing.T) {
 }
 
 func TestTreeCacheOptions(t *testing.T) {
-	c := connect(t, zktest.Shared(t).Chroot(t))
+	c := zktest.Connect(t, zktest.Shared(t).Chroot(t))
 	ctx := ctxFor(t, 10*time.Second)
 	for _, opt := range []cache.Option{cache.WithMaxDepth(-1), cache.WithFilter(nil), cache.WithListener(nil), cache.WithLogger(nil), cache.WithMode(7)} {
 		if _, err := cache.NewTreeCache(ctx, c, "/x", opt); !errors.Is(err, kazoo.ErrInvalidArgument) {

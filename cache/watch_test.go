@@ -47,7 +47,7 @@ func dataLog(ds []cache.Data) string {
 }
 
 func TestDataWatch(t *testing.T) {
-	c := connect(t, zktest.Shared(t).Chroot(t))
+	c := zktest.Connect(t, zktest.Shared(t).Chroot(t))
 	ctx := ctxFor(t, 30*time.Second)
 	var rec calls[cache.Data]
 	w, err := cache.DataWatch(c, "/n", rec.add)
@@ -92,7 +92,7 @@ func TestDataWatch(t *testing.T) {
 
 func TestDataWatchStopsWhenToldAndRemovesItsWatch(t *testing.T) {
 	srv := zktest.Shared(t)
-	c := connect(t, srv.Chroot(t))
+	c := zktest.Connect(t, srv.Chroot(t))
 	ctx := ctxFor(t, 30*time.Second)
 	mustCreate(t, c, "/n", "a")
 	var n int
@@ -123,7 +123,7 @@ func TestDataWatchStopsWhenToldAndRemovesItsWatch(t *testing.T) {
 }
 
 func TestChildrenWatchAndChanges(t *testing.T) {
-	c := connect(t, zktest.Shared(t).Chroot(t))
+	c := zktest.Connect(t, zktest.Shared(t).Chroot(t))
 	ctx := ctxFor(t, 30*time.Second)
 	mustCreate(t, c, "/p", "")
 	seen := make(chan cache.Children, 100)
@@ -168,7 +168,7 @@ func TestChildrenWatchAndChanges(t *testing.T) {
 }
 
 func TestPatientChildren(t *testing.T) {
-	c := connect(t, zktest.Shared(t).Chroot(t))
+	c := zktest.Connect(t, zktest.Shared(t).Chroot(t))
 	ctx := ctxFor(t, 30*time.Second)
 	mustCreate(t, c, "/p", "")
 	if _, err := cache.PatientChildren(ctx, c, "/absent", time.Millisecond); !errors.Is(err, kazoo.ErrNoNode) {
@@ -200,7 +200,7 @@ func TestPatientChildren(t *testing.T) {
 }
 
 func TestNodeCache(t *testing.T) {
-	c := connect(t, zktest.Shared(t).Chroot(t))
+	c := zktest.Connect(t, zktest.Shared(t).Chroot(t))
 	ctx := ctxFor(t, 30*time.Second)
 	rec := &recorder{}
 	nc, err := cache.NewNodeCache(c, "/n", cache.WithListener(rec.listen))
@@ -234,7 +234,7 @@ func TestNodeCache(t *testing.T) {
 // A listener that panics is reported and goes on; one that blocks stalls
 // neither the cache nor the other listeners.
 func TestListenersPanicOrBlock(t *testing.T) {
-	c := connect(t, zktest.Shared(t).Chroot(t))
+	c := zktest.Connect(t, zktest.Shared(t).Chroot(t))
 	ctx := ctxFor(t, 30*time.Second)
 	mustCreate(t, c, "/r", "")
 	var logged logBuffer
@@ -272,7 +272,7 @@ func TestListenersPanicOrBlock(t *testing.T) {
 func TestCloseDuringInitialization(t *testing.T) {
 	srv := zktest.Shared(t)
 	servers := srv.Chroot(t)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx := ctxFor(t, 60*time.Second)
 	var futs []*kazoo.Future[kazoo.CreateResult]
 	mustCreate(t, c, "/r", "")
@@ -285,7 +285,7 @@ func TestCloseDuringInitialization(t *testing.T) {
 		}
 	}
 	proxy := zktest.NewProxy(t, srv.Addr())
-	slow := connect(t, proxy.Addr()+servers[strings.IndexByte(servers, '/'):])
+	slow := zktest.Connect(t, proxy.Addr()+servers[strings.IndexByte(servers, '/'):])
 	proxy.SetDelay(50 * time.Millisecond)
 	for _, mode := range modes(t, c) {
 		t.Run(modeName(mode), func(t *testing.T) {
@@ -324,7 +324,7 @@ func TestCloseDuringInitialization(t *testing.T) {
 // change; one that blocks holds back only its own watch, which then gets
 // the newest value rather than a backlog.
 func TestDataWatchCallbackPanicsOrBlocks(t *testing.T) {
-	c := connect(t, zktest.Shared(t).Chroot(t))
+	c := zktest.Connect(t, zktest.Shared(t).Chroot(t))
 	ctx := ctxFor(t, 30*time.Second)
 	mustCreate(t, c, "/n", "0")
 	var logged logBuffer

@@ -23,7 +23,7 @@ import (
 func TestReplyOverLimitFailsOnlyThatCall(t *testing.T) {
 	servers, _ := chroot(t)
 	ctx := testCtx(t, 2*time.Minute)
-	w := connect(t, servers)
+	w := zktest.Connect(t, servers)
 	for _, n := range []string{"/big", "/kids"} {
 		if _, _, err := w.Create(ctx, n, make([]byte, 100<<10)); err != nil {
 			t.Fatal(err)
@@ -63,7 +63,7 @@ func TestReplyOverLimitFailsOnlyThatCall(t *testing.T) {
 			t.Errorf("%s: the session changed", what)
 		}
 	}
-	small := connect(t, servers, kazoo.WithMaxPacket(64<<10))
+	small := zktest.Connect(t, servers, kazoo.WithMaxPacket(64<<10))
 	oversized(small, "Get of 100 KiB with a 64 KiB limit", func() func() error {
 		f := small.GetAsync(ctx, "/big")
 		return func() error {
@@ -84,10 +84,10 @@ func TestReplyOverLimitFailsOnlyThatCall(t *testing.T) {
 			return err
 		}
 	}
-	def := connect(t, servers)
+	def := zktest.Connect(t, servers)
 	oversized(def, "Children of 1.5 MiB with the default limit", func() func() error { return list(def) })
 	// Raising the limit, as the error says, lists them.
-	large := connect(t, servers, kazoo.WithMaxPacket(4<<20))
+	large := zktest.Connect(t, servers, kazoo.WithMaxPacket(4<<20))
 	if err := list(large)(); err != nil {
 		t.Errorf("Children of 1.5 MiB with a 4 MiB limit: %v", err)
 	}
@@ -127,7 +127,7 @@ func createChildren(t *testing.T, ctx context.Context, c *kazoo.Client, parent s
 func TestReadBackLargestNode(t *testing.T) {
 	servers, _ := chroot(t)
 	ctx := testCtx(t, time.Minute)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	data := make([]byte, 1<<20)
 	for i := range data {
 		data[i] = byte(i)
@@ -158,7 +158,7 @@ func TestReadBackLargestNode(t *testing.T) {
 func TestListChildrenOverOneMiB(t *testing.T) {
 	servers, _ := chroot(t)
 	ctx := testCtx(t, 2*time.Minute)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	if _, _, err := c.Create(ctx, "/kids", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestSubMillisecondTTLRefused(t *testing.T) {
 	zktest.RequireOp(t, zktest.Shared(t), proto.OpCreateTTL)
 	servers, _ := chroot(t)
 	ctx := testCtx(t, time.Minute)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	opts := []kazoo.CreateOption{kazoo.WithMode(kazoo.ModePersistentTTL), kazoo.WithTTL(500 * time.Microsecond)}
 	if _, _, err := c.Create(ctx, "/ttl", nil, opts...); !errors.Is(err, kazoo.ErrInvalidArgument) {
 		t.Errorf("Create with a 500µs TTL: %v, want ErrInvalidArgument", err)
@@ -239,7 +239,7 @@ func TestSubMillisecondTTLRefused(t *testing.T) {
 // (or at least when its context ends), never spins.
 func TestAddAuthTooLargeReturns(t *testing.T) {
 	servers, _ := chroot(t)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	var err error
@@ -266,7 +266,7 @@ func TestMalformedReplyMatchesSentinel(t *testing.T) {
 			return fc.reply(r.xid, 1, 0, []byte{0, 0, 0}) // getData's body cut short
 		})
 	})
-	c := connect(t, srv.Addr())
+	c := zktest.Connect(t, srv.Addr())
 	ctx := testCtx(t, 10*time.Second)
 	if _, _, err := c.Get(ctx, "/x"); !errors.Is(err, kazoo.ErrMarshallingError) {
 		t.Errorf("Get answered with a truncated body: %v, want ErrMarshallingError", err)
@@ -302,7 +302,7 @@ func TestAbsurdFramesCheap(t *testing.T) {
 					return nil
 				})
 			})
-			c := connect(t, srv.Addr(), kazoo.WithSessionTimeout(2*time.Second))
+			c := zktest.Connect(t, srv.Addr(), kazoo.WithSessionTimeout(2*time.Second))
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			var ms runtime.MemStats

@@ -183,7 +183,7 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 	}
 	servers := strings.Join(addrs, ",")
 	ctx := testCtx(t, 30*time.Minute)
-	setup := connect(t, cl.ConnString())
+	setup := zktest.Connect(t, cl.ConnString())
 	if _, _, err := setup.Create(ctx, "/reg", casData(initialID, "")); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 	)
 	wctx, stop := context.WithCancel(ctx)
 	for w := range workers {
-		c := connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
+		c := zktest.Connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
 		clients[w] = c
 		wg.Add(1)
 		go func() {
@@ -308,7 +308,7 @@ func TestCompareAndSetLinearizable(t *testing.T) {
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		seen := make(map[string]bool)
 		for i := range cl.Len() {
-			c := connect(t, cl.Member(i).Addr())
+			c := zktest.Connect(t, cl.Member(i).Addr())
 			if err := c.Sync(ctx, "/reg"); err != nil {
 				t.Fatal(err)
 			}

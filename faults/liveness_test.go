@@ -25,7 +25,7 @@ func TestDeepPipelineNotMistakenForDeadServer(t *testing.T) {
 	pathLen := 10 // short paths: the backlog is in calls, as in the issue
 	servers, _ := chroot(t)
 	ctx := testCtx(t, 10*time.Minute)
-	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
+	c := zktest.Connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
 	path := "/" + strings.Repeat("p", pathLen)
 	if _, _, err := c.Create(ctx, path, []byte("x")); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestServerVersionNotStuckOnTransientFailure(t *testing.T) {
 		var d net.Dialer
 		return d.DialContext(ctx, network, addr)
 	}
-	c := connect(t, servers, kazoo.WithDialer(dial), kazoo.WithSessionTimeout(4*time.Second))
+	c := zktest.Connect(t, servers, kazoo.WithDialer(dial), kazoo.WithSessionTimeout(4*time.Second))
 	ctx := testCtx(t, time.Minute)
 	st := watchStates(t, c)
 	st.wait(t, kazoo.Connected, 5*time.Second)
@@ -138,7 +138,7 @@ func TestServerVersionNotStuckOnTransientFailure(t *testing.T) {
 func TestAsyncResultsCompleteInOrder(t *testing.T) {
 	n := size(10000, 100000)
 	servers, _ := chroot(t)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx := testCtx(t, 5*time.Minute)
 	if _, _, err := c.Create(ctx, "/q", []byte("x")); err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestSessionCost(t *testing.T) {
 	heap0, g0 := ms.HeapInuse, runtime.NumGoroutine()
 	clients := make([]*kazoo.Client, n)
 	for i := range clients {
-		clients[i] = connect(t, servers)
+		clients[i] = zktest.Connect(t, servers)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&ms)

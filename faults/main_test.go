@@ -40,19 +40,6 @@ func testCtx(t testing.TB, d time.Duration) context.Context {
 	return ctx
 }
 
-// connect opens a client, closed when the test ends.
-func connect(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, servers, opts...)
-	if err != nil {
-		t.Fatalf("connect %s: %v", servers, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // chroot returns a fresh chroot on the shared server: its connection string
 // and the chroot path alone.
 func chroot(t testing.TB) (servers, root string) {
@@ -77,7 +64,7 @@ func proxied(t testing.TB) (p *zktest.Proxy, viaProxy, direct string) {
 func proxiedClient(t testing.TB, timeout time.Duration) (*zktest.Proxy, *kazoo.Client, *states, string) {
 	t.Helper()
 	p, servers, direct := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(timeout))
+	c := zktest.Connect(t, servers, kazoo.WithSessionTimeout(timeout))
 	st := watchStates(t, c)
 	st.wait(t, kazoo.Connected, 5*time.Second)
 	return p, c, st, direct

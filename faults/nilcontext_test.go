@@ -61,7 +61,7 @@ func TestNilContext(t *testing.T) {
 	var nilCtx context.Context
 
 	t.Run("calls", func(t *testing.T) {
-		c := connect(t, servers)
+		c := zktest.Connect(t, servers)
 		ctx := testCtx(t, time.Minute)
 		if _, _, err := c.Create(ctx, "/n", []byte("x")); err != nil {
 			t.Fatal(err)
@@ -109,7 +109,7 @@ func TestNilContext(t *testing.T) {
 	t.Run("async while suspended", func(t *testing.T) {
 		addr, root, _ := strings.Cut(servers, "/")
 		p := zktest.NewProxy(t, addr)
-		c := connect(t, p.Addr()+"/"+root, kazoo.WithSessionTimeout(2*time.Second))
+		c := zktest.Connect(t, p.Addr()+"/"+root, kazoo.WithSessionTimeout(2*time.Second))
 		st := watchStates(t, c)
 		st.wait(t, kazoo.Connected, 5*time.Second)
 		p.Blackhole()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 // protectedCreate is kazoo.WithProtected once the engine has it: set it
@@ -23,8 +24,8 @@ var protectedCreate = kazoo.WithProtected
 func createAcrossLostReply(t *testing.T, opts ...kazoo.CreateOption) (path string, children []string, err error) {
 	t.Helper()
 	p, servers, direct := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
-	w := connect(t, direct)
+	c := zktest.Connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
+	w := zktest.Connect(t, direct)
 	ctx := testCtx(t, time.Minute)
 	if _, _, err := w.Create(ctx, "/jobs", nil); err != nil {
 		t.Fatal(err)

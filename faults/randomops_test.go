@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kazoo-go/kazoo"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 // What must keep holding: random operations, pipelined in small batches
@@ -30,7 +31,7 @@ func randomOperations(t *testing.T, batch int) {
 	ops := size(2000, 100000)
 	keys, resetEvery := 6, size(250, 1000)
 	p, servers, _ := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(10*time.Second))
+	c := zktest.Connect(t, servers, kazoo.WithSessionTimeout(10*time.Second))
 	ctx := testCtx(t, 30*time.Minute)
 	if _, _, err := c.Create(ctx, "/r", nil); err != nil {
 		t.Fatal(err)

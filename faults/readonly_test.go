@@ -24,7 +24,7 @@ func TestReadOnlyMember(t *testing.T) {
 	cl := zktest.StartCluster(t, 3, zktest.WithJVMFlag("-Dreadonlymode.enabled=true"),
 		zktest.WithProperty("localSessionsEnabled", "true"), zktest.WithProperty("localSessionsUpgradingEnabled", "true"))
 	ctx := testCtx(t, 3*time.Minute)
-	setup := connect(t, cl.ConnString())
+	setup := zktest.Connect(t, cl.ConnString())
 	if _, _, err := setup.Create(ctx, "/ro", []byte("data")); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestReadOnlyMember(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // polling the server's own answer, with a deadline
 	}
 
-	c := connect(t, survivor.Addr()+","+cl.Member(1).Addr(), kazoo.WithReadOnly(true), kazoo.WithSessionTimeout(4*time.Second))
+	c := zktest.Connect(t, survivor.Addr()+","+cl.Member(1).Addr(), kazoo.WithReadOnly(true), kazoo.WithSessionTimeout(4*time.Second))
 	if c.State() != kazoo.ReadOnly {
 		t.Fatalf("state %v with the only reachable member serving read-only, want ReadOnly", c.State())
 	}

@@ -74,7 +74,7 @@ func TestUnsolicitedAuthFailureIsNotTerminal(t *testing.T) {
 		}
 		fc.serve(nil)
 	})
-	c := connect(t, srv.Addr(), kazoo.WithSessionTimeout(10*time.Second))
+	c := zktest.Connect(t, srv.Addr(), kazoo.WithSessionTimeout(10*time.Second))
 	sub := c.SubscribeStates()
 	defer sub.Stop()
 	timeout := time.After(20 * time.Second)
@@ -192,7 +192,7 @@ func TestNamesResolvedOnEveryReconnect(t *testing.T) {
 		hosts = append(hosts, name+":"+port)
 	}
 	r := &countingResolver{lookups: make(map[string][]time.Time)}
-	c := connect(t, strings.Join(hosts, ",")+root, kazoo.WithResolver(r), kazoo.WithSessionTimeout(6*time.Second))
+	c := zktest.Connect(t, strings.Join(hosts, ",")+root, kazoo.WithResolver(r), kazoo.WithSessionTimeout(6*time.Second))
 	st := watchStates(t, c)
 	st.wait(t, kazoo.Connected, 5*time.Second)
 	name := func() string {

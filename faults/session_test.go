@@ -122,7 +122,7 @@ func TestCallOfLostSessionFailsExpired(t *testing.T) {
 	}
 
 	// Nothing of those calls reached the server.
-	check := connect(t, direct)
+	check := zktest.Connect(t, direct)
 	for _, n := range []string{"/create", "/ephemeral", "/async", "/async-ephemeral", "/txn"} {
 		if ok, _, err := check.Exists(ctx, n); err != nil || ok {
 			t.Errorf("%s exists (%v, %v): a call of the lost session ran in the next one", n, ok, err)
@@ -204,7 +204,7 @@ func TestDeadConnectionNoticedDespiteShortContexts(t *testing.T) {
 // is declared dead (2/3 of the timeout), not when the partition heals.
 func TestNoDeadlineCallEndsWithTheConnection(t *testing.T) {
 	p, servers, _ := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
+	c := zktest.Connect(t, servers, kazoo.WithSessionTimeout(2*time.Second))
 	timeout := c.SessionTimeout()
 	p.Blackhole()
 	since := time.Now()
@@ -239,7 +239,7 @@ func TestNoDeadlineCallEndsWithTheConnection(t *testing.T) {
 // untouched.
 func TestDoneContextSendsNothing(t *testing.T) {
 	servers, _ := chroot(t)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx := testCtx(t, time.Minute)
 	for _, n := range []string{"/set", "/delete"} {
 		if _, _, err := c.Create(ctx, n, []byte("v0")); err != nil {
@@ -317,8 +317,8 @@ func TestContextEndingAfterSendSaysOutcomeUnknown(t *testing.T) {
 		t.Skip("needs the engine's outcome-unknown error (set outcomeUnknown)")
 	}
 	p, servers, direct := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(10*time.Second))
-	w := connect(t, direct)
+	c := zktest.Connect(t, servers, kazoo.WithSessionTimeout(10*time.Second))
+	w := zktest.Connect(t, direct)
 	ctx := testCtx(t, time.Minute)
 	p.SetDelay(2*time.Second, zktest.Downstream) // the request gets there, the reply comes late
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)

@@ -76,7 +76,7 @@ func TestPersistentWatchMarksReconnect(t *testing.T) {
 	for _, recursive := range []bool{false, true} {
 		t.Run(fmt.Sprintf("recursive=%v", recursive), func(t *testing.T) {
 			p, c, st, direct := proxiedClient(t, 4*time.Second)
-			w := connect(t, direct)
+			w := zktest.Connect(t, direct)
 			ctx := testCtx(t, time.Minute)
 			node := "/d"
 			if _, _, err := w.Create(ctx, "/d", nil); err != nil {
@@ -132,8 +132,8 @@ func TestRecursiveWatchGapsAreMarked(t *testing.T) {
 	setsPerNode := size(2, 3)
 	resets := size(3, 7)
 	p, servers, direct := proxied(t)
-	c := connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
-	w := connect(t, direct)
+	c := zktest.Connect(t, servers, kazoo.WithSessionTimeout(4*time.Second))
+	w := zktest.Connect(t, direct)
 	ctx := testCtx(t, 5*time.Minute)
 	if _, _, err := w.Create(ctx, "/s", nil); err != nil {
 		t.Fatal(err)
@@ -313,7 +313,7 @@ func TestWatcherCloseRemovesServerWatch(t *testing.T) {
 	for _, recursive := range []bool{false, true} {
 		t.Run(fmt.Sprintf("recursive=%v", recursive), func(t *testing.T) {
 			servers, root := chroot(t)
-			c := connect(t, servers)
+			c := zktest.Connect(t, servers)
 			ctx := testCtx(t, time.Minute)
 			watcher, err := c.AddWatch(ctx, "/e", recursive)
 			if err != nil {
@@ -376,7 +376,7 @@ func TestRemoveWatchesEndsWatcher(t *testing.T) {
 func TestCloseLeavesNoDeliveryGoroutine(t *testing.T) {
 	persistent := !zktest.Shared(t).Version().Less(proto.Version{Major: 3, Minor: 6})
 	servers, _ := chroot(t)
-	w := connect(t, servers)
+	w := zktest.Connect(t, servers)
 	ctx := testCtx(t, time.Minute)
 	before := goleak.IgnoreCurrent()
 
@@ -439,7 +439,7 @@ func chanDone[T any](ch <-chan T) <-chan struct{} {
 func TestOneShotWatchesSurviveReset(t *testing.T) {
 	n := size(2000, 100000)
 	p, c, st, direct := proxiedClient(t, 10*time.Second)
-	w := connect(t, direct)
+	w := zktest.Connect(t, direct)
 	ctx := testCtx(t, 10*time.Minute)
 	if _, _, err := w.Create(ctx, "/o", nil); err != nil {
 		t.Fatal(err)

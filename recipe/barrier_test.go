@@ -10,6 +10,7 @@ import (
 	"github.com/kazoo-go/kazoo/internal/interop"
 	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/recipe"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 func TestBarrierWithKazooAndCurator(t *testing.T) {
@@ -101,7 +102,7 @@ func TestDoubleBarrierMixed(t *testing.T) {
 // let it through.
 func TestDoubleBarrierSessionLossWhileWaiting(t *testing.T) {
 	e := newEnv(t, 60*time.Second)
-	other := dial(t, e.servers)
+	other := zktest.Connect(t, e.servers)
 	d, _ := recipe.NewDoubleBarrier(e.c, "/db", 2, "a")
 	entered := make(chan error, 1)
 	go func() { entered <- d.Enter(e.ctx) }()
@@ -167,7 +168,7 @@ func TestDoubleBarrierSpuriousWakeUp(t *testing.T) {
 		t.Fatalf("entered alone after a spurious wake-up: %v", err)
 	default:
 	}
-	d2, _ := recipe.NewDoubleBarrier(dial(t, e.servers), "/db", 2, "b")
+	d2, _ := recipe.NewDoubleBarrier(zktest.Connect(t, e.servers), "/db", 2, "b")
 	if err := d2.Enter(e.ctx); err != nil {
 		t.Fatal(err)
 	}

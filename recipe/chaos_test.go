@@ -43,7 +43,7 @@ func TestLockChaos(t *testing.T) {
 	const sessionTimeout = 2 * time.Second
 	cluster := zktest.StartCluster(t, 3)
 	ctx := testCtx(t, 15*time.Minute)
-	admin := connect(t, cluster.ConnString())
+	admin := zktest.Connect(t, cluster.ConnString())
 	if err := admin.EnsurePath(ctx, "/log"); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestLockChaos(t *testing.T) {
 			workers[i].proxies = append(workers[i].proxies, p)
 			addrs = append(addrs, p.Addr())
 		}
-		workers[i].c = connect(t, strings.Join(addrs, ","), kazoo.WithSessionTimeout(sessionTimeout))
+		workers[i].c = zktest.Connect(t, strings.Join(addrs, ","), kazoo.WithSessionTimeout(sessionTimeout))
 	}
 	work, stopWork := context.WithCancel(ctx)
 	defer stopWork()

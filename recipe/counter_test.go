@@ -130,7 +130,7 @@ func (c *countedLock) Unlock(ctx context.Context) error { return c.l.Unlock(ctx)
 
 func TestAtomicLongPromotesToLock(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c := dial(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx := testCtx(t, 60*time.Second)
 	rl, err := recipe.NewLock(c, "/long-lock", recipe.WithCurator())
 	if err != nil {
@@ -170,7 +170,7 @@ func TestAtomicLongPromotesToLock(t *testing.T) {
 
 func TestCountersRefuseForeignValues(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c := dial(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx := testCtx(t, 30*time.Second)
 	for _, p := range []string{"/abc", "/short", "/long"} {
 		data := map[string]string{"/abc": "abc", "/short": "ab", "/long": "abcdefghij"}[p]
@@ -204,7 +204,7 @@ func TestCountersRefuseForeignValues(t *testing.T) {
 
 func TestSharedCountWatch(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c, other := dial(t, servers), dial(t, servers)
+	c, other := zktest.Connect(t, servers), zktest.Connect(t, servers)
 	ctx := testCtx(t, 30*time.Second)
 	sc, osc := recipe.NewSharedCount(c, "/n", 7), recipe.NewSharedCount(other, "/n", 7)
 	var seen []int32

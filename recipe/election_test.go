@@ -18,7 +18,7 @@ func TestElection(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			servers := zktest.Shared(t).Chroot(t)
 			ctx := testCtx(t, 30*time.Second)
-			observer := connect(t, servers)
+			observer := zktest.Connect(t, servers)
 			var leaders atomic.Int32
 			resign := make(chan struct{})
 			elected := make(chan string, 10)
@@ -26,7 +26,7 @@ func TestElection(t *testing.T) {
 			var elections []*Election
 			for i := range 3 {
 				id := fmt.Sprint("c", i)
-				c := connect(t, servers)
+				c := zktest.Connect(t, servers)
 				fn := func(ctx context.Context) error {
 					if n := leaders.Add(1); n != 1 {
 						return fmt.Errorf("%d leaders", n)

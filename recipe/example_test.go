@@ -9,12 +9,14 @@ import (
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/recipe"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
-// connect returns a client of the examples' server (in real code:
-// kazoo.Connect(ctx, "zk1:2181,zk2:2181,zk3:2181/myapp")).
-func connect(name string) *kazoo.Client {
-	c, err := kazoo.Connect(context.Background(), recipe.DemoServers(name))
+// exampleClient connects to the examples' server in a chroot named after
+// the example. Real programs connect to their ensemble:
+// kazoo.Connect(ctx, "zk1:2181,zk2:2181,zk3:2181/myapp").
+func exampleClient(name string) *kazoo.Client {
+	c, err := kazoo.Connect(context.Background(), zktest.ExampleServers(name))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -23,7 +25,7 @@ func connect(name string) *kazoo.Client {
 
 func ExampleLock() {
 	ctx := context.Background()
-	client := connect("lock")
+	client := exampleClient("lock")
 	defer client.Close()
 
 	lock, err := recipe.NewLock(client, "/locks/report", recipe.WithIdentifier("worker-1"))
@@ -53,7 +55,7 @@ func ExampleLock() {
 
 func ExampleRWLock() {
 	ctx := context.Background()
-	client := connect("rwlock")
+	client := exampleClient("rwlock")
 	defer client.Close()
 
 	rw, err := recipe.NewRWLock(client, "/locks/table")
@@ -79,7 +81,7 @@ func ExampleRWLock() {
 
 func ExampleSemaphore() {
 	ctx := context.Background()
-	client := connect("semaphore")
+	client := exampleClient("semaphore")
 	defer client.Close()
 
 	var sems []*recipe.Semaphore
@@ -106,7 +108,7 @@ func ExampleSemaphore() {
 
 func ExampleElection() {
 	ctx := context.Background()
-	client := connect("election")
+	client := exampleClient("election")
 	defer client.Close()
 
 	e, err := recipe.NewElection(client, "/election", recipe.WithIdentifier("node-1"))
@@ -125,7 +127,7 @@ func ExampleElection() {
 }
 
 func ExampleLeaderSelector() {
-	client := connect("selector")
+	client := exampleClient("selector")
 	defer client.Close()
 
 	s, err := recipe.NewLeaderSelector(client, "/selector", recipe.WithIdentifier("node-1"))
@@ -151,7 +153,7 @@ func ExampleLeaderSelector() {
 
 func ExampleLeaderLatch() {
 	ctx := context.Background()
-	client := connect("latch")
+	client := exampleClient("latch")
 	defer client.Close()
 
 	l, err := recipe.NewLeaderLatch(client, "/latch", recipe.WithIdentifier("node-1"))
@@ -171,7 +173,7 @@ func ExampleLeaderLatch() {
 
 func ExampleNonBlockingLease() {
 	ctx := context.Background()
-	client := connect("lease")
+	client := exampleClient("lease")
 	defer client.Close()
 
 	// Run the hourly job on one host: whoever gets the lease does it.
@@ -190,7 +192,7 @@ func ExampleNonBlockingLease() {
 
 func ExampleMultiNonBlockingLease() {
 	ctx := context.Background()
-	client := connect("multilease")
+	client := exampleClient("multilease")
 	defer client.Close()
 
 	// At most two hosts run the job.

@@ -10,24 +10,6 @@ import (
 	"github.com/kazoo-go/kazoo/zktest"
 )
 
-// exampleClient connects to the examples' server in a chroot named after
-// the example. Real programs connect to their ensemble:
-// kazoo.Connect(ctx, "zk1:2181,zk2:2181,zk3:2181/myapp").
-func exampleClient(name string) *kazoo.Client { return connect(name) }
-
-// dial opens a client on servers, closed when the test ends.
-func dial(t testing.TB, servers string, opts ...kazoo.Option) *kazoo.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, servers, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // testCtx is a context that ends with the test, or after d.
 func testCtx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -69,7 +51,7 @@ type env struct {
 func newEnv(t *testing.T, d time.Duration) env {
 	srv := zktest.Shared(t)
 	servers := srv.Chroot(t)
-	return env{c: dial(t, servers), ctx: testCtx(t, d), addr: srv.Addr(),
+	return env{c: zktest.Connect(t, servers), ctx: testCtx(t, d), addr: srv.Addr(),
 		chroot: servers[len(srv.Addr()):], servers: servers}
 }
 

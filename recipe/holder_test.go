@@ -26,7 +26,7 @@ func TestOwnershipPolicies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			proxy, through := proxied(t, servers)
-			c := connect(t, through, kazoo.WithSessionTimeout(4*time.Second))
+			c := zktest.Connect(t, through, kazoo.WithSessionTimeout(4*time.Second))
 			o, err := newOptions("test", tc.opts, "WithSuspendGrace", "WithLossPolicy")
 			if err != nil {
 				t.Fatal(err)

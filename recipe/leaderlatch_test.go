@@ -17,11 +17,11 @@ import (
 func TestLeaderLatch(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 60*time.Second)
-	observer := connect(t, servers)
+	observer := zktest.Connect(t, servers)
 	var clients []*kazoo.Client
 	var latches []*LeaderLatch
 	for i := range 3 {
-		c := connect(t, servers)
+		c := zktest.Connect(t, servers)
 		l, err := NewLeaderLatch(c, "/latch", WithIdentifier(fmt.Sprint("l", i)), WithLossPolicy(SessionPolicy))
 		if err != nil {
 			t.Fatal(err)
@@ -96,12 +96,12 @@ func TestLeaderLatchReconnectNeverTwoLeaders(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 20*time.Second)
 	proxy, through := proxied(t, servers)
-	observer := connect(t, servers)
-	a, err := NewLeaderLatch(connect(t, through, kazoo.WithSessionTimeout(4*time.Second)), "/latch", WithIdentifier("a"))
+	observer := zktest.Connect(t, servers)
+	a, err := NewLeaderLatch(zktest.Connect(t, through, kazoo.WithSessionTimeout(4*time.Second)), "/latch", WithIdentifier("a"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewLeaderLatch(connect(t, servers), "/latch", WithIdentifier("b"))
+	b, err := NewLeaderLatch(zktest.Connect(t, servers), "/latch", WithIdentifier("b"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestEncodeLeaseAsPython(t *testing.T) {
 func TestNonBlockingLease(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 30*time.Second)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	for _, step := range []struct {
 		id   string
 		d    time.Duration

@@ -40,7 +40,7 @@ func TestLockMutualExclusion(t *testing.T) {
 		t.Run(layout.name, func(t *testing.T) {
 			ctx := testCtx(t, 60*time.Second)
 			path := "/" + layout.name
-			admin := connect(t, servers)
+			admin := zktest.Connect(t, servers)
 			if _, _, err := admin.Create(ctx, "/register-"+layout.name, []byte("0")); err != nil {
 				t.Fatal(err)
 			}
@@ -50,7 +50,7 @@ func TestLockMutualExclusion(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 5)
 			for i := range 5 {
-				c := connect(t, servers)
+				c := zktest.Connect(t, servers)
 				l := newLock(t, c, path, append(layout.opts, WithIdentifier(fmt.Sprint("c", i)))...)
 				wg.Add(1)
 				go func() {
@@ -121,7 +121,7 @@ func TestLockWaitersWatchOnlyPredecessor(t *testing.T) {
 	var clients []*kazoo.Client
 	var locks []*Lock
 	for range 4 {
-		c := connect(t, srv.Addr())
+		c := zktest.Connect(t, srv.Addr())
 		clients = append(clients, c)
 		locks = append(locks, newLock(t, c, "/l"))
 	}
@@ -183,7 +183,7 @@ func TestLockWaitersWatchOnlyPredecessor(t *testing.T) {
 func TestLockCancelAndTryLock(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 30*time.Second)
-	c1, c2 := connect(t, servers), connect(t, servers)
+	c1, c2 := zktest.Connect(t, servers), zktest.Connect(t, servers)
 	l1, l2 := newLock(t, c1, "/l"), newLock(t, c2, "/l")
 	if ok, err := l1.TryLock(ctx); !ok || err != nil {
 		t.Fatalf("TryLock on a free lock: %v, %v", ok, err)
@@ -223,7 +223,7 @@ func TestLockCancelAndTryLock(t *testing.T) {
 func TestLockIgnoresForeignChildren(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 30*time.Second)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	for _, name := range []string{"config", "lease_holder", "x__lock__", "x__lock__12", "_c_abc-latch-0000000001", "zzzz__lock__000000000a"} {
 		if _, _, err := c.Create(ctx, "/l/"+name, []byte("junk"), kazoo.WithParents()); err != nil {
 			t.Fatal(err)
@@ -244,14 +244,14 @@ func TestLockBlackholedHolderToldBeforeExpiry(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 60*time.Second)
 	proxy, through := proxied(t, servers)
-	holderC := connect(t, through, kazoo.WithSessionTimeout(3*time.Second))
+	holderC := zktest.Connect(t, through, kazoo.WithSessionTimeout(3*time.Second))
 	holder := newLock(t, holderC, "/l")
 	if err := holder.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
 	held := holder.Context()
 	node := holder.Node()
-	next := newLock(t, connect(t, servers), "/l")
+	next := newLock(t, zktest.Connect(t, servers), "/l")
 	acquired := make(chan time.Time, 1)
 	go func() {
 		if err := next.Lock(ctx); err != nil {
@@ -259,7 +259,7 @@ func TestLockBlackholedHolderToldBeforeExpiry(t *testing.T) {
 		}
 		acquired <- time.Now()
 	}()
-	observer := connect(t, servers)
+	observer := zktest.Connect(t, servers)
 	waitFor(t, 10*time.Second, "the waiter's node", func() bool { return len(children(t, observer, "/l")) == 2 })
 	proxy.Blackhole()
 	select {
@@ -300,8 +300,8 @@ func TestLockUnlockRetriedThroughConnectionLoss(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 60*time.Second)
 	proxy, through := proxied(t, servers)
-	c := connect(t, through, kazoo.WithSessionTimeout(6*time.Second))
-	observer := connect(t, servers)
+	c := zktest.Connect(t, through, kazoo.WithSessionTimeout(6*time.Second))
+	observer := zktest.Connect(t, servers)
 	l := newLock(t, c, "/l", WithLossPolicy(SessionPolicy))
 	if err := l.Lock(ctx); err != nil {
 		t.Fatal(err)
@@ -332,11 +332,11 @@ func TestLockUnlockRetriedThroughConnectionLoss(t *testing.T) {
 func TestLockWaiterSurvivesSessionExpiry(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 60*time.Second)
-	holder := newLock(t, connect(t, servers), "/l")
+	holder := newLock(t, zktest.Connect(t, servers), "/l")
 	if err := holder.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	waiter := newLock(t, c, "/l")
 	done := make(chan error, 1)
 	go func() { done <- waiter.Lock(ctx) }()
@@ -369,7 +369,7 @@ func TestLockWaiterSurvivesSessionExpiry(t *testing.T) {
 func TestLockBadInput(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 30*time.Second)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	for _, p := range []string{"", "l", "/l/", "/", "/a//b", "/a/\x01"} {
 		if _, err := NewLock(c, p); !errors.Is(err, kazoo.ErrInvalidPath) {
 			t.Errorf("NewLock(%q): %v, want ErrInvalidPath", p, err)
@@ -399,7 +399,7 @@ func TestLockBadInput(t *testing.T) {
 	if got := children(t, c, "/data"); len(got) != 0 {
 		t.Errorf("left behind: %v", got)
 	}
-	closed := connect(t, servers)
+	closed := zktest.Connect(t, servers)
 	l := newLock(t, closed, "/l")
 	closed.Close()
 	if err := l.Lock(ctx); !errors.Is(err, kazoo.ErrClosed) {
@@ -418,7 +418,7 @@ func TestLockBadInput(t *testing.T) {
 func TestLockRecreatesDeletedPath(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 30*time.Second)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	l := newLock(t, c, "/a/l")
 	for range 2 {
 		if err := l.Lock(ctx); err != nil {

@@ -109,7 +109,7 @@ func TestInteropLock(t *testing.T) {
 		t.Run(lib, func(t *testing.T) {
 			servers := zktest.Shared(t).Chroot(t)
 			ctx := testCtx(t, 180*time.Second)
-			admin := connect(t, servers)
+			admin := zktest.Connect(t, servers)
 			if err := admin.EnsurePath(ctx, "/holders"); err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +117,7 @@ func TestInteropLock(t *testing.T) {
 			opts := layoutOf(lib)
 			var gos []func(context.Context) error
 			for i := range 2 {
-				c := connect(t, servers)
+				c := zktest.Connect(t, servers)
 				l := newLock(t, c, "/lock", append(opts, WithIdentifier(fmt.Sprint("go", i)))...)
 				gos = append(gos, func(ctx context.Context) error {
 					if err := l.Lock(ctx); err != nil {
@@ -152,7 +152,7 @@ func TestInteropLock(t *testing.T) {
 func interopSetup(t *testing.T, lib string) (string, context.Context, *kazoo.Client, []*interop.Proc) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 180*time.Second)
-	admin := connect(t, servers)
+	admin := zktest.Connect(t, servers)
 	if err := admin.EnsurePath(ctx, "/holders"); err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestInteropRWLock(t *testing.T) {
 			}
 			var gos []func(context.Context) error
 			for i, role := range []string{"w", "r", "r"} {
-				c := connect(t, servers)
+				c := zktest.Connect(t, servers)
 				rw, err := NewRWLock(c, "/rw", append(opts, WithIdentifier(fmt.Sprint("go", i)))...)
 				if err != nil {
 					t.Fatal(err)
@@ -225,7 +225,7 @@ func TestInteropSemaphore(t *testing.T) {
 			opts := layoutOf(lib)
 			var gos []func(context.Context) error
 			for i := range 2 {
-				c := connect(t, servers)
+				c := zktest.Connect(t, servers)
 				s, err := NewSemaphore(c, "/sem", 2, append(opts, WithIdentifier(fmt.Sprint("go", i)))...)
 				if err != nil {
 					t.Fatal(err)
@@ -261,7 +261,7 @@ func TestInteropLeadership(t *testing.T) {
 			servers, ctx, _, procs := interopSetup(t, tc.lib)
 			var gos []func(context.Context) error
 			for i := range 2 {
-				c := connect(t, servers)
+				c := zktest.Connect(t, servers)
 				id := WithIdentifier(fmt.Sprint("go", i))
 				lead := func(ctx context.Context) error { return checkHolders(ctx, c, "w", 1) }
 				switch tc.kind {

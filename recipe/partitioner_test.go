@@ -10,6 +10,8 @@ import (
 
 	"github.com/kazoo-go/kazoo/internal/interop"
 	"github.com/kazoo-go/kazoo/recipe"
+
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 // acquired waits until p is Acquired and returns its share, releasing and
@@ -122,7 +124,7 @@ func TestSetPartitionerWithKazoo(t *testing.T) {
 func TestSetPartitionerSessionLoss(t *testing.T) {
 	e := newEnv(t, 120*time.Second)
 	items := []string{"x", "y", "z"}
-	other := dial(t, e.servers)
+	other := zktest.Connect(t, e.servers)
 	p1, _ := recipe.NewSetPartitioner(e.c, "/part", items, "m1", recipe.WithTimeBoundary(300*time.Millisecond))
 	p2, _ := recipe.NewSetPartitioner(other, "/part", items, "m2", recipe.WithTimeBoundary(300*time.Millisecond))
 	defer p2.Finish(e.ctx)

@@ -14,7 +14,7 @@ import (
 
 func TestPersistentNodeSurvivesSessionLossWithNewData(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c, obs := dial(t, servers), dial(t, servers)
+	c, obs := zktest.Connect(t, servers), zktest.Connect(t, servers)
 	ctx := testCtx(t, 60*time.Second)
 	n, err := recipe.NewPersistentNode(c, "/svc/member", []byte("v1"))
 	if err != nil {
@@ -57,7 +57,7 @@ func TestPersistentNodeSurvivesSessionLossWithNewData(t *testing.T) {
 
 func TestPersistentNodeSequentialProtected(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c := dial(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx := testCtx(t, 60*time.Second)
 	n, err := recipe.NewPersistentNode(c, "/g/m-", []byte("x"), recipe.WithNodeMode(kazoo.ModeEphemeralSequential))
 	if err != nil {
@@ -92,7 +92,7 @@ func TestPersistentNodeOptions(t *testing.T) {
 func TestPersistentTTLNodeRecreated(t *testing.T) {
 	requireOp(t, proto.OpCreateTTL)
 	servers := zktest.Shared(t).Chroot(t) // the shared server enables TTL nodes
-	c := dial(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx := testCtx(t, 30*time.Second)
 	n, err := recipe.NewPersistentNode(c, "/ttl/node", []byte("t"), recipe.WithNodeTTL(time.Minute))
 	if err != nil {
@@ -121,8 +121,8 @@ func TestPartyMembershipSurvivesReconnect(t *testing.T) {
 	srv := zktest.Shared(t)
 	servers := srv.Chroot(t)
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := dial(t, proxy.Addr()+servers[len(srv.Addr()):])
-	obs := dial(t, servers)
+	c := zktest.Connect(t, proxy.Addr()+servers[len(srv.Addr()):])
+	obs := zktest.Connect(t, servers)
 	ctx := testCtx(t, 30*time.Second)
 	p, _ := recipe.NewParty(c, "/party", "me")
 	if err := p.Join(ctx); err != nil {

@@ -16,8 +16,8 @@ func TestCreateProtectedAdoptsAfterConnectionLoss(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 60*time.Second)
 	proxy, through := proxied(t, servers)
-	c := connect(t, through, kazoo.WithSessionTimeout(4*time.Second))
-	observer := connect(t, servers)
+	c := zktest.Connect(t, through, kazoo.WithSessionTimeout(4*time.Second))
+	observer := zktest.Connect(t, servers)
 	if err := observer.EnsurePath(ctx, "/p"); err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +57,8 @@ func TestCreateProtectedAdoptsAfterConnectionLoss(t *testing.T) {
 func TestFindOwnDeletesEarlierSessionsNode(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 30*time.Second)
-	c := connect(t, servers)
-	earlier := connect(t, servers)
+	c := zktest.Connect(t, servers)
+	earlier := zktest.Connect(t, servers)
 	prefix := protectedPrefix()
 	if _, _, err := earlier.Create(ctx, "/"+prefix+"lock-", nil, kazoo.WithMode(kazoo.ModeEphemeralSequential)); err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestFindOwnDeletesEarlierSessionsNode(t *testing.T) {
 
 func TestCreateProtectedBadInput(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	_, _, err := createProtected(context.Background(), c, "/p", "bad/name", nil, kazoo.ModeEphemeralSequential)
 	if !errors.Is(err, kazoo.ErrNoNode) && !errors.Is(err, kazoo.ErrInvalidPath) {
 		t.Fatalf("got %v", err)

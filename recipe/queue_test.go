@@ -13,6 +13,7 @@ import (
 	"github.com/kazoo-go/kazoo/internal/interop"
 	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/recipe"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 // consumed collects items from several consumers and fails on a duplicate.
@@ -147,7 +148,7 @@ func TestQueuePriorityForeignChildAndBlockingGet(t *testing.T) {
 	requireOp(t, proto.OpCheckWatches) // to see the blocked Get wait
 	e := newEnv(t, 30*time.Second)
 	q, _ := recipe.NewQueue(e.c, "/q")
-	other, _ := recipe.NewQueue(dial(t, e.servers), "/q")
+	other, _ := recipe.NewQueue(zktest.Connect(t, e.servers), "/q")
 	for _, p := range []int{500, 7, 100} {
 		if err := q.PutPriority(e.ctx, []byte(fmt.Sprint(p)), p); err != nil {
 			t.Fatal(err)

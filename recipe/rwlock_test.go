@@ -16,7 +16,7 @@ func TestRWLockRules(t *testing.T) {
 		t.Run(layout.name, func(t *testing.T) {
 			servers := zktest.Shared(t).Chroot(t)
 			ctx := testCtx(t, 30*time.Second)
-			c := connect(t, servers)
+			c := zktest.Connect(t, servers)
 			rw, err := NewRWLock(c, "/rw", layout.opts...)
 			if err != nil {
 				t.Fatal(err)

@@ -18,7 +18,7 @@ func TestSemaphoreLimit(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
 			var sems []*Semaphore
 			for i := range 3 {
-				s, err := NewSemaphore(connect(t, servers), "/sem", 2, append(layout.opts, WithIdentifier(fmt.Sprint("s", i)))...)
+				s, err := NewSemaphore(zktest.Connect(t, servers), "/sem", 2, append(layout.opts, WithIdentifier(fmt.Sprint("s", i)))...)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -69,7 +69,7 @@ func TestSemaphoreLimit(t *testing.T) {
 func TestSemaphoreBadInput(t *testing.T) {
 	servers := zktest.Shared(t).Chroot(t)
 	ctx := testCtx(t, 30*time.Second)
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	for _, n := range []int{0, -1} {
 		if _, err := NewSemaphore(c, "/sem", n); !errors.Is(err, kazoo.ErrInvalidArgument) {
 			t.Errorf("NewSemaphore(%d): %v, want ErrInvalidArgument", n, err)
@@ -79,7 +79,7 @@ func TestSemaphoreBadInput(t *testing.T) {
 	if err := s2.Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s3, _ := NewSemaphore(connect(t, servers), "/sem", 3)
+	s3, _ := NewSemaphore(zktest.Connect(t, servers), "/sem", 3)
 	if err := s3.Acquire(ctx); !errors.Is(err, ErrMaxLeases) {
 		t.Fatalf("limit 3 on a semaphore of 2: %v, want ErrMaxLeases", err)
 	}

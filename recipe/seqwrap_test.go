@@ -58,11 +58,11 @@ func TestLockOrderAtSequenceLimit(t *testing.T) {
 	for _, layout := range layouts {
 		t.Run(layout.name, func(t *testing.T) {
 			ctx := testCtx(t, 60*time.Second)
-			admin := connect(t, srv.Addr())
+			admin := zktest.Connect(t, srv.Addr())
 			var locks []*Lock
 			acquired := make(chan int, 4)
 			for i := range 4 {
-				l := newLock(t, connect(t, srv.Addr()), "/wrap", layout.opts...)
+				l := newLock(t, zktest.Connect(t, srv.Addr()), "/wrap", layout.opts...)
 				locks = append(locks, l)
 				if i == 0 {
 					if ok, err := l.TryLock(ctx); !ok || err != nil {

@@ -13,14 +13,9 @@ import (
 
 func connectClient(t *testing.T, servers string, timeout time.Duration) (*kazoo.Client, *kazoo.StateSubscription) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, servers, kazoo.WithSessionTimeout(timeout))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := Connect(t, servers, kazoo.WithSessionTimeout(timeout))
 	sub := c.SubscribeStates()
-	t.Cleanup(func() { sub.Stop(); c.Close() })
+	t.Cleanup(sub.Stop)
 	waitState(t, sub, kazoo.Connected, time.Second)
 	return c, sub
 }

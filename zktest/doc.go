@@ -32,6 +32,10 @@
 //		...
 //	}
 //
+// [Connect] connects a client for a test and closes it when the test ends;
+// an Example function, which has no testing.T, takes a chroot on the shared
+// server from [ExampleServers].
+//
 // Tests that stop, kill or pause their server take their own with
 // [StartServer]; ensembles come from [StartCluster]; a [Proxy] between client
 // and server partitions, delays or resets connections while the server stays

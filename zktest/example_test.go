@@ -3,9 +3,11 @@ package zktest_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"testing"
 	"time"
 
+	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/zktest"
 )
@@ -24,6 +26,36 @@ func Example() {
 		_ = conn
 	}
 	_ = testCounter
+}
+
+// A test connects the client under test with Connect, which fails the test
+// if no session is established in time and closes the client when the test
+// ends.
+func ExampleConnect() {
+	testCreate := func(t *testing.T) {
+		client := zktest.Connect(t, zktest.Shared(t).Chroot(t), kazoo.WithSessionTimeout(10*time.Second))
+		if _, _, err := client.Create(t.Context(), "/job", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = testCreate
+}
+
+// An Example function has no testing.T: it takes a fresh chroot on the
+// package's shared server from ExampleServers.
+func ExampleExampleServers() {
+	ctx := context.Background()
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("greeting")) // e.g. "zk1:2181,zk2:2181/myapp"
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	if _, _, err := client.Create(ctx, "/hello", []byte("world")); err != nil {
+		log.Fatal(err)
+	}
+	data, _, err := client.Get(ctx, "/hello")
+	fmt.Printf("%s %v\n", data, err)
+	// Output: world <nil>
 }
 
 // A test of failover kills the leader of an ensemble.

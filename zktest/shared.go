@@ -2,6 +2,7 @@ package zktest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -87,19 +88,28 @@ func Main(m M, opts ...Option) M {
 // [Main], since nothing would stop the server then.
 func Shared(t testing.TB) *Server {
 	t.Helper()
+	srv, err := sharedServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// errNoMain is why there is no shared server without Main.
+var errNoMain = errors.New("zktest: the test package's TestMain must run its tests through zktest.Main (see the zktest package documentation)")
+
+// sharedServer returns the shared server, starting it on first use.
+func sharedServer() (*Server, error) {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
 	if !shared.enabled {
-		t.Fatal("zktest.Shared: the test package's TestMain must run its tests through zktest.Main (see the zktest package documentation)")
+		return nil, errNoMain
 	}
 	if !shared.started {
 		shared.started = true
 		shared.srv, shared.err = startShared()
 	}
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.srv
+	return shared.srv, shared.err
 }
 
 func startShared() (*Server, error) {
@@ -141,13 +151,8 @@ func (s *Server) Chroot(t testing.TB) string {
 		name = name[:100]
 	}
 	path := fmt.Sprintf("/zktest-%s-%d", name, chrootSeq.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := withRaw(ctx, s.Addr(), func(c *rawclient.Conn) error {
-		_, err := c.Create(path, nil, proto.FlagPersistent)
-		return err
-	}); err != nil {
-		t.Fatalf("zktest: creating chroot %s on %s: %v", path, s.Addr(), err)
+	if err := s.createChroot(path); err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -157,6 +162,19 @@ func (s *Server) Chroot(t testing.TB) string {
 		}
 	})
 	return s.Addr() + path
+}
+
+// createChroot creates the node path, a chroot for a connection string.
+func (s *Server) createChroot(path string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := withRaw(ctx, s.Addr(), func(c *rawclient.Conn) error {
+		_, err := c.Create(path, nil, proto.FlagPersistent)
+		return err
+	}); err != nil {
+		return fmt.Errorf("zktest: creating chroot %s on %s: %w", path, s.Addr(), err)
+	}
+	return nil
 }
 
 // withRaw runs f on a fresh raw session to addr, then closes the session.

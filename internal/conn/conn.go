@@ -27,7 +27,9 @@
 //
 // The Conn knows nothing of sessions, watches or retries: when anything goes
 // wrong it fails every pending Call with the cause and closes Done. The
-// caller decides what happens next.
+// caller decides what happens next. A caller retiring a healthy connection
+// can first wait for the replies in flight (WaitDrained), told by the reader
+// when the last one is delivered, not by polling.
 package conn
 
 import (
@@ -141,6 +143,7 @@ type Conn struct {
 	writing  bool       // a goroutine is writing (see write)
 	room     *sync.Cond // signalled when a write ends or the connection fails
 	wake     chan struct{}
+	drained  chan struct{} // closed once no request awaits a reply; made only for a waiter (WaitDrained)
 
 	done     chan struct{}
 	answered atomic.Bool // a frame arrived after the handshake
@@ -341,11 +344,47 @@ func (c *Conn) Answered() bool { return c.answered.Load() }
 // done, so that only answers after it prove the connection healthy.
 func (c *Conn) ForgetAnswers() { c.answered.Store(false) }
 
-// Pending returns how many requests await a reply.
-func (c *Conn) Pending() int {
+// WaitDrained waits until no request awaits a reply: each was answered, or
+// failed because the connection ended. The calls answered while it waits
+// are completed and woken before it returns, and a request sent while it
+// waits is waited for too. It returns nil once drained, the connection's
+// cause if it has ended, or ctx's error if ctx ends first. A caller retiring
+// the connection uses it to let the replies in flight arrive before it
+// closes.
+func (c *Conn) WaitDrained(ctx context.Context) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.fifo.size + c.auths.size
+	ch := c.drained
+	if c.fifo.size+c.auths.size == 0 {
+		ch = closedChan
+	} else if ch == nil {
+		// Made here, not per request: nobody waiting costs nothing.
+		ch = make(chan struct{})
+		c.drained = ch
+	}
+	c.mu.Unlock()
+	select {
+	case <-ch:
+		return c.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// closedChan is what WaitDrained waits on when nothing is pending.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
+
+// signalDrained closes the waiters' channel if no request awaits a reply
+// (c.mu held). The reader calls it once a batch of replies is woken, and
+// once the connection's calls have failed.
+func (c *Conn) signalDrained() {
+	if c.drained != nil && c.fifo.size+c.auths.size == 0 {
+		close(c.drained)
+		c.drained = nil
+	}
 }
 
 // Done is closed when the connection has ended; Err then says why.
@@ -401,6 +440,9 @@ func (c *Conn) drain() {
 			p.call.Wake()
 		}
 	}
+	c.mu.Lock()
+	c.signalDrained()
+	c.mu.Unlock()
 }
 
 // ErrSASLRequired is the cause when the server refused a request because

@@ -68,6 +68,7 @@ func (c *Conn) read(r *reader) error {
 		if c.inFlight == 0 && len(c.wbuf) > 0 && !c.writing {
 			c.wakeWriter() // no reply will come to push these out
 		}
+		c.signalDrained() // the batch is woken: its waiters saw their replies
 		c.mu.Unlock()
 		n, err := c.nc.Read(r.buf[len(r.buf):cap(r.buf)])
 		if n > 0 {

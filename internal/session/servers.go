@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"time"
 
 	"github.com/kazoo-go/kazoo/internal/conn"
 )
@@ -67,14 +66,7 @@ func (c *Session) handOver(cn *conn.Conn) {
 	c.live.Store(nil)
 	timeout := c.timeout * 2 / 3
 	c.mu.Unlock()
-	deadline := time.Now().Add(timeout)
-	for cn.Pending() > 0 && time.Now().Before(deadline) {
-		select {
-		case <-cn.Done():
-			return
-		case <-c.ctx.Done():
-			return
-		case <-time.After(time.Millisecond):
-		}
-	}
+	ctx, cancel := context.WithTimeout(c.ctx, timeout)
+	defer cancel()
+	_ = cn.WaitDrained(ctx) // whether drained, failed or out of time, the move goes on
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/internal/interop"
 	"github.com/kazoo-go/kazoo/proto"
 	"github.com/kazoo-go/kazoo/recipe"
@@ -19,43 +18,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(withExampleServer{zktest.Main(m)}) }
-
-// The example runs against a server of its own, stopped after the run.
-var exampleServer *zktest.Server
-
-type withExampleServer struct{ zktest.M }
-
-func (w withExampleServer) Run() int {
-	code := w.M.Run()
-	if exampleServer != nil {
-		exampleServer.Close()
-	}
-	return code
-}
-
-func exampleServers() string {
-	if exampleServer == nil {
-		srv, err := zktest.Start()
-		if err != nil {
-			panic(err)
-		}
-		exampleServer = srv
-	}
-	return exampleServer.Addr()
-}
-
-func connect(t *testing.T, servers string) *kazoo.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, servers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(zktest.Main(m)) }
 
 // until waits for the provider's cache to satisfy cond.
 func until(t *testing.T, ctx context.Context, p *discovery.Provider, what string, cond func([]discovery.Instance) bool) {
@@ -89,7 +52,7 @@ func TestDiscoveryWithCurator(t *testing.T) {
 	srv := zktest.Shared(t)
 	servers := srv.Chroot(t)
 	chroot := servers[len(srv.Addr()):]
-	c := connect(t, servers)
+	c := zktest.Connect(t, servers)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	java := interop.Java(t, "testdata/DiscoveryWorker.java", srv.Addr(), chroot+"/services")
@@ -187,7 +150,7 @@ func TestDiscoveryWithCurator(t *testing.T) {
 func TestDiscoveryBadJSONAndSessionLoss(t *testing.T) {
 	zktest.RequireOp(t, zktest.Shared(t), proto.OpAddWatch) // the provider
 	servers := zktest.Shared(t).Chroot(t)
-	c, obs := connect(t, servers), connect(t, servers)
+	c, obs := zktest.Connect(t, servers), zktest.Connect(t, servers)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	d, _ := discovery.New(c, "/services")

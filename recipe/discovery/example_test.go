@@ -7,11 +7,12 @@ import (
 
 	"github.com/kazoo-go/kazoo"
 	"github.com/kazoo-go/kazoo/recipe/discovery"
+	"github.com/kazoo-go/kazoo/zktest"
 )
 
 func Example() {
 	ctx := context.Background()
-	client, err := kazoo.Connect(ctx, exampleServers()) // e.g. "zk1:2181,zk2:2181/myapp"
+	client, err := kazoo.Connect(ctx, zktest.ExampleServers("discovery")) // e.g. "zk1:2181,zk2:2181/myapp"
 	if err != nil {
 		log.Fatal(err)
 	}

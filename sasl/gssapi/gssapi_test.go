@@ -53,18 +53,6 @@ func keytabMech(t *testing.T, kdc *zktest.KDC, principal string, opts ...gssapi.
 	return mech
 }
 
-func connect(t *testing.T, addr string, opts ...kazoo.Option) *kazoo.Client {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := kazoo.Connect(ctx, addr, opts...)
-	if err != nil {
-		t.Fatalf("connect %s: %v", addr, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
@@ -96,7 +84,7 @@ func TestKeytab(t *testing.T) {
 	mech := keytabMech(t, kdc, "client")
 	proxy := zktest.NewProxy(t, srv.Addr())
 	viaProxy := strings.Replace(proxy.Addr(), "127.0.0.1", "localhost", 1)
-	c := connect(t, viaProxy, kazoo.WithSASL(mech))
+	c := zktest.Connect(t, viaProxy, kazoo.WithSASL(mech))
 	id := "client@" + kdc.Realm()
 	if !srv.Version().Less(proto.Version{Major: 3, Minor: 7}) {
 		who, err := c.WhoAmI(ctx)
@@ -111,10 +99,10 @@ func TestKeytab(t *testing.T) {
 	if err := readable(c); err != nil {
 		t.Fatal(err)
 	}
-	if err := readable(connect(t, addr)); !errors.Is(err, kazoo.ErrNoAuth) {
+	if err := readable(zktest.Connect(t, addr)); !errors.Is(err, kazoo.ErrNoAuth) {
 		t.Fatalf("without SASL: %v, want ErrNoAuth", err)
 	}
-	if err := readable(connect(t, addr, kazoo.WithSASL(keytabMech(t, kdc, "other")))); !errors.Is(err, kazoo.ErrNoAuth) {
+	if err := readable(zktest.Connect(t, addr, kazoo.WithSASL(keytabMech(t, kdc, "other")))); !errors.Is(err, kazoo.ErrNoAuth) {
 		t.Fatalf("as other: %v, want ErrNoAuth", err)
 	}
 
@@ -163,7 +151,7 @@ func TestKeytabRenewal(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy := zktest.NewProxy(t, srv.Addr())
-	c := connect(t, strings.Replace(proxy.Addr(), "127.0.0.1", "localhost", 1), kazoo.WithSASL(mech))
+	c := zktest.Connect(t, strings.Replace(proxy.Addr(), "127.0.0.1", "localhost", 1), kazoo.WithSASL(mech))
 	expires := time.Now().Add(4 * time.Second)
 	sub := c.SubscribeStates()
 	defer sub.Stop()
@@ -197,12 +185,12 @@ func TestCredentialCache(t *testing.T) {
 	}
 	expires := time.Now().Add(5 * time.Second)
 	renewable, once := mech(10*time.Minute), mech(0)
-	connect(t, addr, kazoo.WithSASL(renewable)).Close()
-	connect(t, addr, kazoo.WithSASL(once)).Close()
+	zktest.Connect(t, addr, kazoo.WithSASL(renewable)).Close()
+	zktest.Connect(t, addr, kazoo.WithSASL(once)).Close()
 
 	// The tickets' end is known: wait for it.
 	time.Sleep(time.Until(expires.Add(time.Second)))
-	connect(t, addr, kazoo.WithSASL(renewable)).Close()
+	zktest.Connect(t, addr, kazoo.WithSASL(renewable)).Close()
 	connectFails(t, addr, "expired", kazoo.WithSASL(once))
 
 	if _, err := gssapi.New(gssapi.WithCredentialCache(filepath.Join(t.TempDir(), "none")), gssapi.WithKrb5Conf(kdc.Krb5Conf())); err == nil || !strings.Contains(err.Error(), "run kinit") {
@@ -248,7 +236,7 @@ func TestKDCDown(t *testing.T) {
 	if err := kdc.Start(); err != nil {
 		t.Fatal(err)
 	}
-	connect(t, addr, kazoo.WithSASL(mech))
+	zktest.Connect(t, addr, kazoo.WithSASL(mech))
 }
 
 // TestSecretsStayOut authenticates from a keytab and from a credential
@@ -264,7 +252,7 @@ func TestSecretsStayOut(t *testing.T) {
 		return out.Write(p)
 	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
 
-	connect(t, addr, kazoo.WithSASL(keytabMech(t, kdc, "client")), kazoo.WithLogger(log)).Close()
+	zktest.Connect(t, addr, kazoo.WithSASL(keytabMech(t, kdc, "client")), kazoo.WithLogger(log)).Close()
 	ccache := filepath.Join(t.TempDir(), "ccache")
 	if err := kdc.Kinit("client", ccache, time.Minute, 0); err != nil {
 		t.Fatal(err)
@@ -274,7 +262,7 @@ func TestSecretsStayOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cc.Close()
-	connect(t, addr, kazoo.WithSASL(cc), kazoo.WithLogger(log)).Close()
+	zktest.Connect(t, addr, kazoo.WithSASL(cc), kazoo.WithLogger(log)).Close()
 	ctx, cancel := context.WithTimeout(testCtx(t), 10*time.Second)
 	defer cancel()
 	_, err = kazoo.Connect(ctx, addr, kazoo.WithSASL(keytabMech(t, kdc, "client", gssapi.WithServiceName("nosuch"))), kazoo.WithLogger(log))
