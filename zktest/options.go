@@ -25,9 +25,10 @@ type config struct {
 	jvmFlags       []string
 	startTimeout   time.Duration
 
-	ca           *CA    // WithTLS
-	tlsOnly      bool   // no plaintext port
-	clientAuth   string // ssl.clientAuth
+	ca           *CA      // WithTLS
+	tlsOnly      bool     // no plaintext port
+	clientAuth   string   // ssl.clientAuth
+	tlsNames     []string // WithTLSServerNames
 	saslUsers    [][2]string
 	saslRequired bool
 	kdc          *KDC

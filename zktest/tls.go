@@ -30,6 +30,15 @@ func WithTLSOnly(ca *CA) Option { return func(c *config) { c.ca, c.tlsOnly = ca,
 // "want" or "none" (then no client gets an x509 identity).
 func WithTLSClientAuth(mode string) Option { return func(c *config) { c.clientAuth = mode } }
 
+// WithTLSServerNames sets the names the server's certificate is issued for
+// (its subject alternative names: host names and IP addresses) instead of
+// "localhost" and "127.0.0.1", e.g. a host name alone to test that a client
+// verifies the name it was given. zktest's own TLS connections then verify
+// against the first name.
+func WithTLSServerNames(names ...string) Option {
+	return func(c *config) { c.tlsNames = names }
+}
+
 // SecureAddr returns the address of the secure client port ("" without
 // [WithTLS]).
 func (s *Server) SecureAddr() string {
@@ -49,7 +58,11 @@ func (s *Server) setUpTLS() error {
 		return err
 	}
 	ca := s.cfg.ca
-	cert, err := ca.Issue("localhost", "localhost", "127.0.0.1")
+	names, serverName := []string{"localhost", "127.0.0.1"}, "127.0.0.1"
+	if len(s.cfg.tlsNames) > 0 {
+		names, serverName = s.cfg.tlsNames, s.cfg.tlsNames[0]
+	}
+	cert, err := ca.Issue("localhost", names...)
 	if err != nil {
 		return err
 	}
@@ -72,7 +85,7 @@ func (s *Server) setUpTLS() error {
 	if err != nil {
 		return err
 	}
-	s.harnessTLS = &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{harness}, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	s.harnessTLS = &tls.Config{RootCAs: ca.pool, Certificates: []tls.Certificate{harness}, ServerName: serverName, MinVersion: tls.VersionTLS12}
 	return nil
 }
 
