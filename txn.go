@@ -14,7 +14,7 @@ import (
 // anything is sent.
 type Txn struct {
 	c   *Client
-	ops []session.TxnOp
+	ops session.TxnOps
 	err error
 }
 
@@ -30,12 +30,7 @@ func (t *Txn) add(o session.TxnOp) *Txn {
 			t.err = clientError(o.Op, o.Path, fmt.Errorf("%w: version %d", ErrInvalidArgument, o.Version))
 		}
 	}
-	if len(t.ops) == cap(t.ops) {
-		// Double: append grows large slices by a quarter, which copies a
-		// transaction of many operations over and over.
-		t.ops = append(make([]session.TxnOp, 0, max(8, 2*cap(t.ops))), t.ops...)
-	}
-	t.ops = append(t.ops, o)
+	t.ops.Add(o)
 	return t
 }
 
@@ -88,10 +83,11 @@ func (t *Txn) prep(ctx context.Context, k *session.Call) *session.Call {
 	switch {
 	case t.err != nil:
 		k.Err = t.err
-	case len(t.ops) == 0:
+	case t.ops.Len() == 0:
 		k.Err = fmt.Errorf("%w: empty transaction", ErrInvalidArgument)
 	default:
 		k.Ops = t.ops
+		k.Reply = &txnReply{s: t.c.s, ops: &k.Ops}
 		if err := t.c.s.Supports(proto.OpMulti); err != nil {
 			k.Err = err
 		}
@@ -99,37 +95,64 @@ func (t *Txn) prep(ctx context.Context, k *session.Call) *session.Call {
 	return k
 }
 
-// extractTxn turns multi results into OpResults, each with its own error,
-// and for a transaction the first failing operation's error (the server
-// marks the operations after it RuntimeInconsistency).
-func extractTxn(k *session.Call) ([]OpResult, error) {
-	if err := result(k); err != nil {
-		return nil, err
-	}
-	if len(k.Results) != len(k.Ops) {
-		return nil, &Error{Code: proto.CodeMarshallingError, Op: k.Op.String(), Err: fmt.Errorf("%w: %d results for %d operations", ErrMarshallingError, len(k.Results), len(k.Ops))}
-	}
-	out := make([]OpResult, len(k.Results))
-	var first error
-	for i, r := range k.Results {
-		o := &k.Ops[i]
-		res := OpResult{Op: o.Op.String(), Path: o.Path, Stat: r.Stat, Data: r.Data, Children: r.Children}
+// txnReply decodes the results of a multi or multiRead straight into the
+// OpResults returned (session.Reply), each result beside the operation it
+// answers.
+type txnReply struct {
+	s     *session.Session
+	ops   *session.TxnOps
+	out   []OpResult
+	extra bool // more results than operations
+}
+
+func (t *txnReply) Decode(body []byte) error {
+	var d proto.Decoder
+	d.Reset(body)
+	t.out = make([]OpResult, 0, t.ops.Len())
+	var r proto.MultiResult
+	for _, o := range t.ops.All() {
+		if !r.DecodeNext(&d) {
+			return d.Err() // nil for fewer results than operations: extractTxn says so
+		}
+		res := OpResult{Op: o.Op.String(), Path: o.Path, Stat: r.Stat, Children: r.Children}
+		if r.Data != nil {
+			res.Data = append([]byte(nil), r.Data...) // the body is reused
+		}
 		switch o.Op {
 		case proto.OpCreate, proto.OpCreateContainer, proto.OpCreateTTL:
 			res.Op = "create"
 			if r.Path != "" {
-				res.Path = r.Path
+				res.Path = t.s.StripRoot(r.Path)
 			}
 		}
 		if r.Err != proto.CodeOK {
 			res.Err = opError(o.Op, o.Path, r.Err)
-			if first == nil && k.Op == proto.OpMulti {
-				first = res.Err
+		}
+		t.out = append(t.out, res)
+	}
+	t.extra = r.DecodeNext(&d)
+	return d.Err()
+}
+
+// extractTxn returns a multi's results, each with its own error, and for a
+// transaction the first failing operation's error (the server marks the
+// operations after it RuntimeInconsistency).
+func extractTxn(k *session.Call) ([]OpResult, error) {
+	if err := result(k); err != nil {
+		return nil, err
+	}
+	t := k.Reply.(*txnReply)
+	if n := k.Ops.Len(); t.extra || len(t.out) != n {
+		return nil, &Error{Code: proto.CodeMarshallingError, Op: k.Op.String(), Err: fmt.Errorf("%w: %d results for %d operations", ErrMarshallingError, len(t.out), n)}
+	}
+	if k.Op == proto.OpMulti {
+		for i := range t.out {
+			if err := t.out[i].Err; err != nil {
+				return t.out, err
 			}
 		}
-		out[i] = res
 	}
-	return out, first
+	return t.out, nil
 }
 
 // Commit sends the transaction. On failure it returns the results (each
@@ -160,14 +183,14 @@ func (c *Client) prepMultiRead(ctx context.Context, k *session.Call, reads []Rea
 		k.Err = fmt.Errorf("%w: no reads", ErrInvalidArgument)
 		return k
 	}
-	k.Ops = make([]session.TxnOp, len(reads))
-	for i, r := range reads {
+	for _, r := range reads {
 		if err := ValidatePath(r.op.Path); err != nil {
 			k.Err = clientError(r.op.Op, r.op.Path, err)
 			return k
 		}
-		k.Ops[i] = r.op
+		k.Ops.Add(r.op)
 	}
+	k.Reply = &txnReply{s: c.s, ops: &k.Ops}
 	if err := c.s.Supports(proto.OpMultiRead); err != nil {
 		k.Err = err
 	}

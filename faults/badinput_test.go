@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -402,5 +403,52 @@ func TestErrorCodesMatchOnlyTheirSentinel(t *testing.T) {
 				t.Errorf("%s matches the sentinel of code %d", name, code)
 			}
 		}
+	}
+}
+
+// A multi reply whose results do not match the operations sent (one too
+// few, one too many, a result type no server sends) fails that transaction
+// with ErrMarshallingError, and the client goes on answering.
+func TestMultiReplyMismatchIsMalformed(t *testing.T) {
+	const opMulti, opCheck = 14, 13
+	result := func(typ int32) []byte { // a result's header: type, done, err
+		b := binary.BigEndian.AppendUint32(nil, uint32(typ))
+		b = append(b, 0)
+		return binary.BigEndian.AppendUint32(b, 0)
+	}
+	end := []byte{0xff, 0xff, 0xff, 0xff, 1, 0xff, 0xff, 0xff, 0xff}
+	replies := map[string][]byte{
+		"one result for two checks":    slices.Concat(result(opCheck), end),
+		"three results for two checks": slices.Concat(result(opCheck), result(opCheck), result(opCheck), end),
+		"an unknown result type":       slices.Concat(result(opCheck), result(77), end),
+		"two results, as it should be": slices.Concat(result(opCheck), result(opCheck), end),
+	}
+	for name, body := range replies {
+		t.Run(name, func(t *testing.T) {
+			srv := newFakeServer(t, func(_ int64, fc *fakeConn) {
+				if _, err := fc.handshake(0x4f01); err != nil {
+					return
+				}
+				fc.serve(func(r request) error {
+					if r.op == opMulti {
+						return fc.reply(r.xid, 1, 0, body)
+					}
+					return fc.reply(r.xid, 1, 0, slices.Concat([]byte{0, 0, 0, 1, 'v'}, statBytes(1)))
+				})
+			})
+			c := zktest.Connect(t, srv.Addr())
+			ctx := testCtx(t, 10*time.Second)
+			res, err := c.Txn().Check("/a", 1).Check("/b", 2).Commit(ctx)
+			if name == "two results, as it should be" {
+				if err != nil || len(res) != 2 || res[0].Path != "/a" || res[1].Path != "/b" {
+					t.Fatalf("Commit = %+v, %v", res, err)
+				}
+			} else if !errors.Is(err, kazoo.ErrMarshallingError) || res != nil {
+				t.Fatalf("Commit = %+v, %v; want no results and ErrMarshallingError", res, err)
+			}
+			if data, _, err := c.Get(ctx, "/x"); err != nil || string(data) != "v" {
+				t.Errorf("Get after the multi = %q, %v", data, err)
+			}
+		})
 	}
 }

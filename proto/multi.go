@@ -38,8 +38,8 @@ func (h *MultiHeader) Decode(d *Decoder) {
 	h.Err = Code(d.Int32())
 }
 
-// appendMultiEnd appends the header that ends a multi request or response.
-func appendMultiEnd(b []byte) []byte {
+// AppendMultiEnd appends the header that ends a multi request or response.
+func AppendMultiEnd(b []byte) []byte {
 	end := MultiHeader{Type: OpError, Done: true, Err: -1}
 	return end.Append(b)
 }
@@ -80,7 +80,7 @@ func (r *MultiRequest) Append(b []byte) []byte {
 			b = r.Ops[i].Body.Append(b)
 		}
 	}
-	return appendMultiEnd(b)
+	return AppendMultiEnd(b)
 }
 
 // decodableRecord is a record that can also be decoded.
@@ -156,6 +156,40 @@ type MultiResult struct {
 	Children []string
 }
 
+// DecodeNext reads the next result of a multi response into m and reports
+// whether there was one: it returns false at the closing header, and when d
+// fails (an unknown result type fails with ErrUnknownOp). m.Data aliases the
+// input. A caller that keeps the results in its own form decodes them one
+// by one with DecodeNext, with no []MultiResult in between.
+func (m *MultiResult) DecodeNext(d *Decoder) bool {
+	var h MultiHeader
+	h.Decode(d)
+	if d.Err() != nil || h.Done {
+		return false
+	}
+	*m = MultiResult{Op: h.Type, Err: h.Err}
+	switch h.Type {
+	case OpCreate:
+		m.Path = d.String()
+	case OpCreate2, OpCreateContainer, OpCreateTTL:
+		m.Path = d.String()
+		m.Stat.Decode(d)
+	case OpDelete, OpCheck:
+	case OpSetData:
+		m.Stat.Decode(d)
+	case OpGetData:
+		m.Data = d.Buffer()
+		m.Stat.Decode(d)
+	case OpGetChildren:
+		m.Children = d.Strings()
+	case OpError:
+		m.Err = Code(d.Int32())
+	default:
+		d.Fail(fmt.Errorf("%w: %v in multi response", ErrUnknownOp, h.Type))
+	}
+	return d.Err() == nil
+}
+
 // MultiResponse is the reply to multi and multiRead.
 //
 // A failed multi is a reply with ReplyHeader.Err CodeOK whose results all
@@ -201,7 +235,7 @@ func (r *MultiResponse) Append(b []byte) []byte {
 			b = AppendInt32(b, int32(m.Err))
 		}
 	}
-	return appendMultiEnd(b)
+	return AppendMultiEnd(b)
 }
 
 // Decode reads results until the closing header. An unknown result type
@@ -215,35 +249,8 @@ func (r *MultiResponse) Decode(d *Decoder) {
 	// smaller, so this never reserves far beyond the input), rather than
 	// growing a large slice step by step.
 	results := make([]MultiResult, 0, d.Remaining()/(9+StatSize))
-	for d.Err() == nil {
-		var h MultiHeader
-		h.Decode(d)
-		if d.Err() != nil || h.Done {
-			break
-		}
-		m := MultiResult{Op: h.Type, Err: h.Err}
-		switch h.Type {
-		case OpCreate:
-			m.Path = d.String()
-		case OpCreate2, OpCreateContainer, OpCreateTTL:
-			m.Path = d.String()
-			m.Stat.Decode(d)
-		case OpDelete, OpCheck:
-		case OpSetData:
-			m.Stat.Decode(d)
-		case OpGetData:
-			m.Data = d.Buffer()
-			m.Stat.Decode(d)
-		case OpGetChildren:
-			m.Children = d.Strings()
-		case OpError:
-			m.Err = Code(d.Int32())
-		default:
-			d.Fail(fmt.Errorf("%w: %v in multi response", ErrUnknownOp, h.Type))
-		}
-		if d.Err() != nil {
-			break
-		}
+	var m MultiResult
+	for m.DecodeNext(d) {
 		results = append(results, m)
 	}
 	if d.Err() != nil || len(results) == 0 {

@@ -416,7 +416,7 @@ func TestMultiResponseHeadersOnly(t *testing.T) {
 	if !errors.Is(d.Err(), ErrShortBuffer) || r.Results != nil {
 		t.Fatalf("err %v, %d results", d.Err(), len(r.Results))
 	}
-	b = appendMultiEnd(b)
+	b = AppendMultiEnd(b)
 	d = NewDecoder(b)
 	r.Decode(d)
 	if d.Err() != nil || len(r.Results) != 1000 || cap(r.Results) > 2*1000 {

@@ -34,7 +34,7 @@ type Call struct {
 	TTL     int64
 	WType   int32        // WatcherType or AddWatchMode
 	Body    proto.Record // encodes the body instead of the fields above
-	Ops     []TxnOp      // multi and multiRead
+	Ops     TxnOps       // multi and multiRead
 	WCh     chan Event   // a one-shot watch's channel, registered when the reply says the server set it
 
 	// Reply.
@@ -46,9 +46,9 @@ type Call struct {
 	RPath    string
 	Children []string
 	RACL     []proto.ACL
-	Results  []proto.MultiResult
 	Number   int32
 	Clients  []proto.ClientInfo
+	Reply    Reply // set by the caller: decodes the body instead of the fields above (multi, multiRead)
 
 	cn    atomic.Pointer[conn.Conn] // the connection it was sent on
 	state atomic.Int32              // callPending, callDone, callAbandoned
@@ -186,7 +186,7 @@ func (k *Call) Append(b []byte) []byte {
 		r := proto.AddWatchRequest{Path: c.serverPath(k.Path), Mode: proto.AddWatchMode(k.WType)}
 		return r.Append(b)
 	case proto.OpMulti, proto.OpMultiRead:
-		return c.multiRequest(k.Ops).Append(b)
+		return c.appendMulti(b, &k.Ops)
 	}
 	return b // whoAmI, closeSession: no body
 }
@@ -218,6 +218,14 @@ func stored(data []byte) []byte {
 		return []byte{}
 	}
 	return data
+}
+
+// Reply decodes a reply body with proto's records into the caller's own
+// form, on the connection's reader goroutine: it must copy what it keeps of
+// the body, which is reused after it returns. Package kazoo decodes a
+// multi's results this way, straight into the results it returns.
+type Reply interface {
+	Decode(body []byte) error
 }
 
 // Complete records the reply (conn.Call); Wake then wakes the waiter. Both
@@ -281,6 +289,11 @@ func (k *Call) Fail(err error) {
 // decode reads the reply body with proto's response records, copying what
 // aliases the connection's buffer and removing the chroot from paths.
 func (k *Call) decode(body []byte) error {
+	if k.Reply != nil {
+		// Not given d: a Decoder passed to an interface method escapes,
+		// which would cost every reply an allocation.
+		return k.Reply.Decode(body)
+	}
 	var d proto.Decoder
 	d.Reset(body)
 	c := k.c
@@ -299,11 +312,11 @@ func (k *Call) decode(body []byte) error {
 	case proto.OpCreate, proto.OpSync:
 		var r proto.PathResponse
 		r.Decode(&d)
-		k.RPath = c.stripRoot(r.Path)
+		k.RPath = c.StripRoot(r.Path)
 	case proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
 		var r proto.Create2Response
 		r.Decode(&d)
-		k.RPath, k.Stat = c.stripRoot(r.Path), r.Stat
+		k.RPath, k.Stat = c.StripRoot(r.Path), r.Stat
 	case proto.OpGetChildren:
 		var r proto.GetChildrenResponse
 		r.Decode(&d)
@@ -324,7 +337,7 @@ func (k *Call) decode(body []byte) error {
 		var r proto.GetEphemeralsResponse
 		r.Decode(&d)
 		for i, p := range r.Ephemerals {
-			r.Ephemerals[i] = c.stripRoot(p)
+			r.Ephemerals[i] = c.StripRoot(p)
 		}
 		k.Children = r.Ephemerals
 	case proto.OpSASL:
@@ -335,17 +348,6 @@ func (k *Call) decode(body []byte) error {
 		var r proto.WhoAmIResponse
 		r.Decode(&d)
 		k.Clients = r.ClientInfo
-	case proto.OpMulti, proto.OpMultiRead:
-		var r proto.MultiResponse
-		r.Decode(&d)
-		for i := range r.Results {
-			res := &r.Results[i]
-			res.Path = c.stripRoot(res.Path)
-			if res.Data != nil {
-				res.Data = append([]byte(nil), res.Data...)
-			}
-		}
-		k.Results = r.Results
 	}
 	return d.Err()
 }

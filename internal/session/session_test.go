@@ -95,8 +95,11 @@ func TestAppendChroot(t *testing.T) {
 			&proto.CreateRequest{Path: "/app/", Data: []byte{}, ACL: acl, Flags: proto.FlagPersistentSequential}},
 		{"setData nil", &Call{Op: proto.OpSetData, Path: "/a", Version: 3}, &proto.SetDataRequest{Path: "/app/a", Data: []byte{}, Version: 3}},
 		{"getEphemerals prefix", &Call{Op: proto.OpGetEphemerals, Path: "/a"}, &proto.PathRequest{Path: "/app/a"}},
-		{"multi", &Call{Op: proto.OpMulti, Ops: []TxnOp{{Op: proto.OpCheck, Path: "/a", Version: 1}}},
+		{"multi", &Call{Op: proto.OpMulti, Ops: txnOps(TxnOp{Op: proto.OpCheck, Path: "/a", Version: 1})},
 			&proto.MultiRequest{Ops: []proto.MultiOp{{Op: proto.OpCheck, Body: &proto.CheckVersionRequest{Path: "/app/a", Version: 1}}}}},
+		{"large multi", &Call{Op: proto.OpMulti, Ops: largeTxn(acl)}, largeMulti(acl)},
+		{"multiRead", &Call{Op: proto.OpMultiRead, Ops: txnOps(TxnOp{Op: proto.OpGetData, Path: "/"}, TxnOp{Op: proto.OpGetChildren, Path: "/b"})},
+			&proto.MultiRequest{Ops: []proto.MultiOp{{Op: proto.OpGetData, Body: &proto.PathWatchRequest{Path: "/app"}}, {Op: proto.OpGetChildren, Body: &proto.PathWatchRequest{Path: "/app/b"}}}}},
 	} {
 		k := tc.k
 		k.c = s
@@ -104,14 +107,14 @@ func TestAppendChroot(t *testing.T) {
 			t.Errorf("%s: body %x, want %x", tc.name, got, want)
 		}
 	}
-	if p := s.stripRoot("/app/a/b"); p != "/a/b" {
-		t.Errorf("stripRoot = %q", p)
+	if p := s.StripRoot("/app/a/b"); p != "/a/b" {
+		t.Errorf("StripRoot = %q", p)
 	}
-	if p := s.stripRoot("/app"); p != "/" {
-		t.Errorf("stripRoot of the chroot = %q", p)
+	if p := s.StripRoot("/app"); p != "/" {
+		t.Errorf("StripRoot of the chroot = %q", p)
 	}
-	if p := s.stripRoot("/apple"); p != "/apple" {
-		t.Errorf("stripRoot of a sibling = %q", p)
+	if p := s.StripRoot("/apple"); p != "/apple" {
+		t.Errorf("StripRoot of a sibling = %q", p)
 	}
 }
 
@@ -264,5 +267,91 @@ func TestSentinels(t *testing.T) {
 	}
 	if ParentPath("/a/b") != "/a" || ParentPath("/a") != "/" {
 		t.Fatal("ParentPath")
+	}
+}
+
+func txnOps(ops ...TxnOp) TxnOps {
+	var t TxnOps
+	for _, o := range ops {
+		t.Add(o)
+	}
+	return t
+}
+
+// largeTxn is a transaction of every kind of write, over several of
+// TxnOps' blocks; largeMulti is its request as proto builds it, for a
+// session chrooted at /app.
+func largeTxn(acl []proto.ACL) TxnOps {
+	var t TxnOps
+	for i := range 3000 {
+		p := fmt.Sprintf("/n%d", i)
+		switch i % 4 {
+		case 0:
+			t.Add(TxnOp{Op: proto.OpSetData, Path: p, Version: int32(i)}) // nil data
+		case 1:
+			t.Add(TxnOp{Op: proto.OpCreate, Path: p, Data: []byte("d"), Create: &CreateArgs{ACL: acl, Flags: proto.FlagEphemeral}})
+		case 2:
+			t.Add(TxnOp{Op: proto.OpDelete, Path: p, Version: -1})
+		case 3:
+			t.Add(TxnOp{Op: proto.OpCheck, Path: p, Version: 7})
+		}
+	}
+	return t
+}
+
+func largeMulti(acl []proto.ACL) *proto.MultiRequest {
+	r := &proto.MultiRequest{}
+	for i := range 3000 {
+		p := fmt.Sprintf("/app/n%d", i)
+		var op proto.MultiOp
+		switch i % 4 {
+		case 0:
+			op = proto.MultiOp{Op: proto.OpSetData, Body: &proto.SetDataRequest{Path: p, Data: []byte{}, Version: int32(i)}}
+		case 1:
+			op = proto.MultiOp{Op: proto.OpCreate, Body: &proto.CreateRequest{Path: p, Data: []byte("d"), ACL: acl, Flags: proto.FlagEphemeral}}
+		case 2:
+			op = proto.MultiOp{Op: proto.OpDelete, Body: &proto.DeleteRequest{Path: p, Version: -1}}
+		case 3:
+			op = proto.MultiOp{Op: proto.OpCheck, Body: &proto.CheckVersionRequest{Path: p, Version: 7}}
+		}
+		r.Ops = append(r.Ops, op)
+	}
+	return r
+}
+
+// TestTxnOps checks that a transaction keeps its operations in order
+// whatever its size, yields them to an iterator that stops early, and holds
+// at most one block of unused room once it is large.
+func TestTxnOps(t *testing.T) {
+	for _, n := range []int{0, 1, firstTxnBlock, firstTxnBlock + 1, 1000, 10000} {
+		var ops TxnOps
+		for i := range n {
+			ops.Add(TxnOp{Version: int32(i)})
+		}
+		if ops.Len() != n {
+			t.Fatalf("%d ops: Len %d", n, ops.Len())
+		}
+		seen := 0
+		for i, o := range ops.All() {
+			if i != seen || o.Version != int32(i) {
+				t.Fatalf("%d ops: op %d at index %d has version %d", n, seen, i, o.Version)
+			}
+			seen++
+		}
+		if seen != n {
+			t.Fatalf("%d ops: All yielded %d", n, seen)
+		}
+		room := 0
+		for _, b := range ops.blocks {
+			room += cap(b)
+		}
+		if waste := room - n; waste >= max(2*n, firstTxnBlock) || (n > maxTxnBlock && waste >= maxTxnBlock) {
+			t.Errorf("%d ops: %d slots of unused room", n, waste)
+		}
+		for i := range ops.All() {
+			if i == n/2 {
+				break // yield must not be called again
+			}
+		}
 	}
 }

@@ -275,8 +275,9 @@ func (c *Session) serverPath(p string) string {
 	return c.chroot + p
 }
 
-// stripRoot returns the client's path for the server's path p.
-func (c *Session) stripRoot(p string) string {
+// StripRoot returns the client's path for the server's path p: the chroot
+// removed, unless p is outside it.
+func (c *Session) StripRoot(p string) string {
 	if c.chroot == "" {
 		return p
 	}

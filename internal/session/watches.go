@@ -126,7 +126,7 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 			return
 		}
 		if e.Path == "" {
-			e.Path = m.c.stripRoot(chs.path)
+			e.Path = m.c.StripRoot(chs.path)
 		}
 		chs.send(e)
 		m.c.reportWatchEvent(e, 1)
@@ -148,7 +148,7 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	}
 	path := string(ev.Path)
 	if e.Path == "" {
-		e.Path = m.c.stripRoot(path)
+		e.Path = m.c.StripRoot(path)
 	}
 	for _, w := range m.persistent[watchKey{path, watchPersistent}] {
 		w.put(e)
@@ -204,7 +204,7 @@ func (m *watchManager) terminate(err error, final bool) {
 	}
 	m.mu.Unlock()
 	for key, chs := range oneShot {
-		chs.send(Event{Type: proto.EventNone, Path: m.c.stripRoot(key.path), Zxid: -1, Err: err})
+		chs.send(Event{Type: proto.EventNone, Path: m.c.StripRoot(key.path), Zxid: -1, Err: err})
 	}
 	for _, w := range ended {
 		last := Event{Type: proto.EventNone, Path: w.path, Zxid: -1, Err: err}
