@@ -15,6 +15,14 @@
 //     time) are reported, with the context switches per operation (the
 //     threads put to sleep and woken: a goroutine hand-off's price).
 //
+// The throughput target compares ours-async with each other client, and
+// judges against the one it does worst against. It does not divide by the
+// faster of the others in each burst: with bursts this noisy (single-burst
+// ratios range over a factor of two on a shared machine) the faster of two
+// samples is a phantom client, faster than either real one, and a client
+// exactly as fast as both would score about 0.9 against it. The report
+// prints that biased figure too, for comparison.
+//
 // Run it from the bench directory:
 //
 //	go run ./cmd/sidebyside            # starts ZooKeeper through zktest
@@ -92,6 +100,7 @@ func main() {
 	verdicts = append(verdicts, verdict(seqX <= 1.05, "sequential Get round trip <= 1.05x the best other client's: ours-sync %.2f×", seqX))
 
 	pipeClients := []string{goclients.OursAsync, goclients.OursSync, goclients.GoZK, goclients.Raw}
+	others := []string{goclients.GoZK, goclients.Raw}
 	for _, inflight := range []int{16, 256} {
 		res := pipelined(budget, runners, pipeClients, inflight, *bursts, *ops)
 		fmt.Printf("\nGets with %d in flight, %d bursts of %d Gets per client; medians over the bursts, ratios taken within each burst:\n\n", inflight, *bursts, *ops)
@@ -101,17 +110,37 @@ func main() {
 			r := res[n]
 			fmt.Printf("| %s | %.0f | %.2f× | %.1f | %.2f× | %.2f |\n", n, median(r.opsPerSec), median(r.opsRatio), median(r.cpuPerOp), median(r.cpuRatio), median(r.cswPerOp))
 		}
-		// Within each burst: ours-async against the best other client of
-		// that burst, and its CPU against the minimal client's.
-		var vsBest, cpuVsRaw []float64
-		for i := range res[goclients.OursAsync].opsPerSec {
-			o := res[goclients.OursAsync]
-			other := max(res[goclients.GoZK].opsPerSec[i], res[goclients.Raw].opsPerSec[i])
-			vsBest = append(vsBest, o.opsPerSec[i]/other)
+		// Within each burst: ours-async against each other client, and its
+		// CPU against the minimal client's. The best other client is the one
+		// whose median ratio is the lowest. (Dividing by the faster of the
+		// two others in each burst instead would judge against a phantom
+		// client: the maximum of two noisy samples exceeds each client's
+		// typical burst, so a client exactly as fast as both would score
+		// well below 1.0.)
+		ratios := map[string][]float64{}
+		var cpuVsRaw []float64
+		o := res[goclients.OursAsync]
+		for i := range o.opsPerSec {
+			for _, n := range others {
+				ratios[n] = append(ratios[n], o.opsPerSec[i]/res[n].opsPerSec[i])
+			}
 			cpuVsRaw = append(cpuVsRaw, o.cpuPerOp[i]/res[goclients.Raw].cpuPerOp[i])
 		}
+		best := others[0]
+		for _, n := range others[1:] {
+			if median(ratios[n]) < median(ratios[best]) {
+				best = n
+			}
+		}
+		vsBest := ratios[best]
+		var vsFaster []float64
+		for i := range o.opsPerSec {
+			vsFaster = append(vsFaster, o.opsPerSec[i]/max(res[goclients.GoZK].opsPerSec[i], res[goclients.Raw].opsPerSec[i]))
+		}
+		fmt.Printf("\nours-async ÷ gozk %.2f×, ÷ raw %.2f× (medians of the bursts' ratios); ÷ the faster of the two in each burst %.2f× (biased low: see the package doc)\n",
+			median(ratios[goclients.GoZK]), median(ratios[goclients.Raw]), median(vsFaster))
 		verdicts = append(verdicts,
-			verdict(median(vsBest) >= 1.0, "%d in flight: ours-async throughput >= 1.0x the best other client's (median of the bursts' ratios): %.2f× (bursts %.2f–%.2f)", inflight, median(vsBest), slices.Min(vsBest), slices.Max(vsBest)),
+			verdict(median(vsBest) >= 1.0, "%d in flight: ours-async throughput >= 1.0x the best other client's (%s; median of the bursts' ratios): %.2f× (bursts %.2f–%.2f)", inflight, best, median(vsBest), slices.Min(vsBest), slices.Max(vsBest)),
 			verdict(median(cpuVsRaw) <= 1.1, "%d in flight: ours-async CPU per read <= 1.1x the minimal client's: %.2f× (bursts %.2f–%.2f)", inflight, median(cpuVsRaw), slices.Min(cpuVsRaw), slices.Max(cpuVsRaw)))
 	}
 	fmt.Printf("\n### Targets\n\n")

@@ -202,7 +202,9 @@ func startProfiles(cmd *Command) (stop func() error, err error) {
 }
 
 func writeAllocs(path string) error {
-	// The profile shows the heap as of the last garbage collection.
+	// The profile may be up to two garbage collections old: after two,
+	// it holds every allocation made before this call.
+	runtime.GC()
 	runtime.GC()
 	f, err := os.Create(path)
 	if err != nil {
