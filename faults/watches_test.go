@@ -31,23 +31,12 @@ func nextEvent(t testing.TB, ch <-chan kazoo.Event, d time.Duration, what string
 }
 
 // serverWatches returns the server paths on which the shared server holds a
-// watch for session id, as its wchp four-letter word lists them.
+// watch for session id.
 func serverWatches(t testing.TB, ctx context.Context, id int64) map[string]bool {
 	t.Helper()
-	out, err := zktest.Shared(t).FourLetter(ctx, "wchp")
+	m, err := zktest.Shared(t).Watches(ctx, id)
 	if err != nil {
 		t.Fatalf("wchp: %v", err)
-	}
-	sess := fmt.Sprintf("0x%x", id)
-	m := make(map[string]bool)
-	var path string
-	for _, line := range strings.Split(out, "\n") {
-		switch {
-		case strings.HasPrefix(line, "/"):
-			path = line
-		case strings.TrimSpace(line) == sess:
-			m[path] = true
-		}
 	}
 	return m
 }

@@ -46,10 +46,12 @@ func (b *Barrier) Remove(ctx context.Context) (bool, error) {
 // ends. Every wake-up is checked against the node itself.
 func (b *Barrier) Wait(ctx context.Context) error {
 	for {
-		ok, _, ch, err := b.client.ExistsW(ctx, b.path)
-		if errors.Is(err, kazoo.ErrSessionExpired) {
-			continue
-		}
+		var ok bool
+		var ch <-chan kazoo.Event
+		err := untilNotTransient(ctx, func() (err error) {
+			ok, _, ch, err = b.client.ExistsW(ctx, b.path)
+			return err
+		})
 		if err != nil {
 			return fmt.Errorf("recipe: barrier wait %s: %w", b.path, err)
 		}

@@ -176,3 +176,54 @@ func TestDoubleBarrierSpuriousWakeUp(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A waiter keeps waiting through a connection loss: the look at the node
+// it takes after a wake-up fails with ErrConnectionLoss, and it looks again
+// on the next connection (it used to end the wait with that error).
+func TestBarrierWaitSurvivesConnectionLoss(t *testing.T) {
+	e := newEnv(t, 90*time.Second)
+	proxy := zktest.NewProxy(t, e.addr)
+	c := zktest.Connect(t, proxy.Addr()+e.chroot, kazoo.WithSessionTimeout(6*time.Second))
+	states := c.SubscribeStates()
+	defer states.Stop()
+	if err := recipe.NewBarrier(e.c, "/b").Create(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- recipe.NewBarrier(c, "/b").Wait(e.ctx) }()
+	watched := func() bool { // by the waiter's current session
+		w, err := zktest.Shared(t).Watches(e.ctx, c.SessionID())
+		return err == nil && w[e.chroot+"/b"]
+	}
+	eventually(t, 10*time.Second, "the waiter's watch", watched)
+	// Requests stop reaching the server. The change below still reaches the
+	// waiter, whose look at the node then goes unanswered until the client
+	// gives the connection up.
+	proxy.CutUpstream()
+	if _, err := e.c.Set(e.ctx, "/b", []byte("wake"), kazoo.AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+	for s := range states.C() {
+		if s == kazoo.Suspended {
+			break
+		}
+	}
+	proxy.Heal()
+	eventually(t, 30*time.Second, "the waiter's watch, set again", watched)
+	select {
+	case err := <-done:
+		t.Fatalf("Wait returned while the barrier is up: %v", err)
+	default:
+	}
+	if _, err := recipe.NewBarrier(e.c, "/b").Remove(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Wait after the barrier was removed: %v", err)
+		}
+	case <-e.ctx.Done():
+		t.Fatal("Wait did not return once the barrier was removed")
+	}
+}

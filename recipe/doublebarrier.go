@@ -66,10 +66,12 @@ func (d *DoubleBarrier) enter(ctx context.Context) error {
 	}
 	ready := childPath(d.path, readyNode)
 	for {
-		ok, _, ch, err := d.client.ExistsW(ctx, ready)
-		if errors.Is(err, kazoo.ErrSessionExpired) {
-			continue
-		}
+		var ok bool
+		var ch <-chan kazoo.Event
+		err := untilNotTransient(ctx, func() (err error) {
+			ok, _, ch, err = d.client.ExistsW(ctx, ready)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -81,10 +83,14 @@ func (d *DoubleBarrier) enter(ctx context.Context) error {
 			return err
 		}
 		if len(kids) >= d.n {
-			if _, _, err := d.client.Create(ctx, ready, nil); err != nil && !errors.Is(err, kazoo.ErrNodeExists) {
+			err := untilNotTransient(ctx, func() error {
+				_, _, err := d.client.Create(ctx, ready, nil)
+				if errors.Is(err, kazoo.ErrNodeExists) {
+					return nil // ours, its reply lost, or another member's
+				}
 				return err
-			}
-			return nil
+			})
+			return err
 		}
 		ev, err := wait(ctx, ch)
 		if err != nil {
@@ -99,7 +105,11 @@ func (d *DoubleBarrier) enter(ctx context.Context) error {
 
 // members returns the member nodes, sorted, without ready.
 func (d *DoubleBarrier) members(ctx context.Context) ([]string, error) {
-	kids, _, err := d.client.Children(ctx, d.path)
+	var kids []string
+	err := untilNotTransient(ctx, func() (err error) {
+		kids, _, err = d.client.Children(ctx, d.path)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +151,12 @@ func (d *DoubleBarrier) leave(ctx context.Context) error {
 		} else if err := d.drop(ctx); err != nil {
 			return err
 		}
-		ok, _, ch, err := d.client.ExistsW(ctx, childPath(d.path, watch))
+		var ok bool
+		var ch <-chan kazoo.Event
+		err = untilNotTransient(ctx, func() (err error) {
+			ok, _, ch, err = d.client.ExistsW(ctx, childPath(d.path, watch))
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -151,11 +166,13 @@ func (d *DoubleBarrier) leave(ctx context.Context) error {
 			}
 		}
 	}
-	err := d.client.Delete(ctx, childPath(d.path, readyNode), kazoo.AnyVersion)
-	if err != nil && !errors.Is(err, kazoo.ErrNoNode) {
+	return untilNotTransient(ctx, func() error {
+		err := d.client.Delete(ctx, childPath(d.path, readyNode), kazoo.AnyVersion)
+		if errors.Is(err, kazoo.ErrNoNode) {
+			return nil
+		}
 		return err
-	}
-	return nil
+	})
 }
 
 func (d *DoubleBarrier) drop(ctx context.Context) error {

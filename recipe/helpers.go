@@ -37,6 +37,22 @@ func wait(ctx context.Context, ch <-chan kazoo.Event) (kazoo.Event, error) {
 	}
 }
 
+// untilNotTransient runs fn until it succeeds or fails with an error that is
+// not transient (see retryable), pausing between tries, and returns its last
+// error; ctx's end stops the pauses. A recipe that waits for the ensemble's
+// state calls the server in a loop, and a connection lost under one of its
+// calls, or a session that expired, must not end its wait: the client
+// reconnects by itself, and the call is tried again.
+func untilNotTransient(ctx context.Context, fn func() error) error {
+	delay := minDelay
+	for {
+		err := fn()
+		if err == nil || !retryable(err) || !pause(ctx, &delay) {
+			return err
+		}
+	}
+}
+
 // closedErr reports whether err means the client is closed, after which a
 // background loop must stop.
 func closedErr(err error) bool { return errors.Is(err, kazoo.ErrClosed) }

@@ -182,6 +182,7 @@ func (q *seqQueue) len(ctx context.Context) (int, error) {
 func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 	start := time.Now()
 	watch := false // list with a watch only once a plain listing found nothing
+	delay := minDelay
 	for {
 		if name, ok := q.next(start); ok {
 			p := childPath(q.path, name)
@@ -233,8 +234,8 @@ func (q *seqQueue) take(ctx context.Context, block bool) ([]byte, bool, error) {
 				continue
 			}
 		}
-		if errors.Is(err, kazoo.ErrSessionExpired) {
-			continue
+		if retryable(err) && pause(ctx, &delay) {
+			continue // a listing is safe to repeat
 		}
 		if err != nil {
 			return nil, false, fmt.Errorf("recipe: queue %s get: %w", q.path, err)

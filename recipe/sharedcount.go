@@ -118,9 +118,13 @@ func (s *SharedCount) Watch(ctx context.Context) iter.Seq2[VersionedValue, error
 			yield(VersionedValue{}, err)
 			return
 		}
+		delay := minDelay
 		for ctx.Err() == nil {
 			data, st, ch, err := s.client.GetW(ctx, s.path)
-			if errors.Is(err, kazoo.ErrSessionExpired) {
+			if retryable(err) {
+				if !pause(ctx, &delay) {
+					return
+				}
 				continue
 			}
 			if errors.Is(err, kazoo.ErrNoNode) {

@@ -498,6 +498,29 @@ func (s *Server) FourLetter(ctx context.Context, word string) (string, error) {
 	return FourLetter(ctx, s.Addr(), word)
 }
 
+// Watches returns the paths (the server's, chroot included) on which the
+// server holds a watch for session, as its wchp four-letter word lists them:
+// what a test waits for before it relies on a watch being registered. The
+// server must answer wchp (the default; see With4LW).
+func (s *Server) Watches(ctx context.Context, session int64) (map[string]bool, error) {
+	out, err := s.FourLetter(ctx, "wchp")
+	if err != nil {
+		return nil, err
+	}
+	sess := fmt.Sprintf("0x%x", session)
+	paths := make(map[string]bool)
+	var path string
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "/"):
+			path = line
+		case strings.TrimSpace(line) == sess:
+			paths[path] = true
+		}
+	}
+	return paths, nil
+}
+
 // Stop stops the server gracefully (SIGTERM, then SIGKILL after 10 s). A
 // paused server is resumed first so that it can exit. Stopping a stopped
 // server does nothing.
