@@ -68,10 +68,11 @@ func childPath(parent, name string) string {
 // childrenChanges yields the children of path now and after every change,
 // from a child watch (no polling); a missing path yields no children and
 // waits for its creation. It ends when ctx ends (without an error), when
-// the consumer stops, or on an error other than a session loss (yielded
-// last).
+// the consumer stops, or on an error other than a connection or session
+// loss (yielded last).
 func childrenChanges(ctx context.Context, c *kazoo.Client, path string) func(yield func([]string, error) bool) {
 	return func(yield func([]string, error) bool) {
+		delay := minDelay
 		for ctx.Err() == nil {
 			kids, _, ch, err := c.ChildrenW(ctx, path)
 			if errors.Is(err, kazoo.ErrNoNode) {
@@ -84,8 +85,11 @@ func childrenChanges(ctx context.Context, c *kazoo.Client, path string) func(yie
 			switch {
 			case ctx.Err() != nil:
 				return
-			case errors.Is(err, kazoo.ErrSessionExpired):
-				continue // the next call runs in the new session
+			case retryable(err):
+				if !pause(ctx, &delay) {
+					return
+				}
+				continue // on the next connection, or in the new session
 			case err != nil:
 				yield(nil, err)
 				return

@@ -92,11 +92,15 @@ func (l *LockingQueue) Get(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	for {
-		ents, _, ech, err := l.client.ChildrenW(ctx, l.entries)
-		if err != nil {
-			return nil, fmt.Errorf("recipe: locking queue %s get: %w", l.path, err)
-		}
-		taken, _, tch, err := l.client.ChildrenW(ctx, l.taken)
+		var ents, taken []string
+		var ech, tch <-chan kazoo.Event
+		err := untilNotTransient(ctx, func() (err error) {
+			if ents, _, ech, err = l.client.ChildrenW(ctx, l.entries); err != nil {
+				return err
+			}
+			taken, _, tch, err = l.client.ChildrenW(ctx, l.taken)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("recipe: locking queue %s get: %w", l.path, err)
 		}

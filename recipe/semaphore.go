@@ -139,7 +139,14 @@ func (s *Semaphore) lease(ctx context.Context, wait bool) (*ownership, error) {
 		}
 	}
 	for {
-		kids, _, ch, err := s.c.ChildrenW(ctx, s.dir)
+		// A session lost meanwhile took our lease node with it: the
+		// listing in the new session says so (below).
+		var kids []string
+		var ch <-chan kazoo.Event
+		err := untilNotTransient(ctx, func() (err error) {
+			kids, _, ch, err = s.c.ChildrenW(ctx, s.dir)
+			return err
+		})
 		if err != nil {
 			return nil, s.giveUp(ctx, node, err)
 		}
