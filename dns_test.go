@@ -60,6 +60,14 @@ func TestReconnectResolvesAMovedServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, sub, kazoo.Suspended, 20*time.Second)
+	// A reconnect looks the name up again, and gets the old address while
+	// the resolver still gives it: wait for one before the move (the
+	// first may come after a backoff).
+	waitFor(t, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.asks["127.0.0.1"] >= 2
+	})
 	if err := srv.MoveTo("127.0.0.2"); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +87,7 @@ func TestReconnectResolvesAMovedServer(t *testing.T) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.asks["127.0.0.1"] < 2 || r.asks["127.0.0.2"] < 1 {
+	if r.asks["127.0.0.2"] < 1 {
 		t.Errorf("lookups per answer: %v; want the name resolved on each connection", r.asks)
 	}
 }
