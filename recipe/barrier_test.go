@@ -203,9 +203,12 @@ func TestBarrierWaitSurvivesConnectionLoss(t *testing.T) {
 	if _, err := e.c.Set(e.ctx, "/b", []byte("wake"), kazoo.AnyVersion); err != nil {
 		t.Fatal(err)
 	}
-	for s := range states.C() {
-		if s == kazoo.Suspended {
-			break
+	for suspended := false; !suspended; {
+		select {
+		case s := <-states.C():
+			suspended = s == kazoo.Suspended
+		case <-e.ctx.Done():
+			t.Fatal("the client never gave up the cut connection")
 		}
 	}
 	proxy.Heal()

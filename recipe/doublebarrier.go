@@ -83,14 +83,13 @@ func (d *DoubleBarrier) enter(ctx context.Context) error {
 			return err
 		}
 		if len(kids) >= d.n {
-			err := untilNotTransient(ctx, func() error {
+			return untilNotTransient(ctx, func() error {
 				_, _, err := d.client.Create(ctx, ready, nil)
 				if errors.Is(err, kazoo.ErrNodeExists) {
 					return nil // ours, its reply lost, or another member's
 				}
 				return err
 			})
-			return err
 		}
 		ev, err := wait(ctx, ch)
 		if err != nil {
