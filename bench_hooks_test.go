@@ -78,8 +78,8 @@ func BenchmarkHooks(b *testing.B) {
 	}
 }
 
-// hookedClient returns a client with hooks, without a chroot (whose path
-// concatenation would allocate), and the path of a 100-byte node.
+// hookedClient returns a client with hooks, and the path of a 100-byte
+// node.
 func hookedClient(tb testing.TB, hooks []kazoo.Hook) (*kazoo.Client, string) {
 	c := connect(tb)
 	if _, _, err := c.Create(context.Background(), "/bench", make([]byte, 100)); err != nil {

@@ -150,74 +150,24 @@ func (k *Call) DoneChan() chan struct{} {
 	return ch
 }
 
-// Append encodes the request body with proto's records, the chroot applied
-// (proto.Record, called by the connection under its lock).
+// Append encodes the request body (proto.Record, called by the connection
+// under its lock): the caller's own record, a transaction's operations, or
+// the record of k's fields (appendRequest).
 func (k *Call) Append(b []byte) []byte {
-	if k.Body != nil {
+	switch {
+	case k.Body != nil:
 		return k.Body.Append(b)
+	case k.Op == proto.OpMulti || k.Op == proto.OpMultiRead:
+		return k.c.appendMulti(b, &k.Ops)
 	}
-	c := k.c
-	switch k.Op {
-	case proto.OpGetData, proto.OpExists, proto.OpGetChildren, proto.OpGetChildren2:
-		r := proto.PathWatchRequest{Path: k.serverPath(), Watch: k.Watch}
-		return r.Append(b)
-	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-		r := createRequest(c, k.Path, k.Data, k.ACL, k.Flags, k.TTL)
-		return r.Append(b)
-	case proto.OpDelete:
-		r := proto.DeleteRequest{Path: c.serverPath(k.Path), Version: k.Version}
-		return r.Append(b)
-	case proto.OpSetData:
-		r := proto.SetDataRequest{Path: c.serverPath(k.Path), Data: stored(k.Data), Version: k.Version}
-		return r.Append(b)
-	case proto.OpGetACL, proto.OpSync, proto.OpGetAllChildrenNumber:
-		r := proto.PathRequest{Path: c.serverPath(k.Path)}
-		return r.Append(b)
-	case proto.OpGetEphemerals:
-		r := proto.PathRequest{Path: c.chroot + k.Path} // a prefix, not a node
-		return r.Append(b)
-	case proto.OpSetACL:
-		r := proto.SetACLRequest{Path: c.serverPath(k.Path), ACL: k.ACL, Version: k.Version}
-		return r.Append(b)
-	case proto.OpCheckWatches, proto.OpRemoveWatches:
-		r := proto.WatchesRequest{Path: c.serverPath(k.Path), Type: proto.WatcherType(k.WType)}
-		return r.Append(b)
-	case proto.OpAddWatch:
-		r := proto.AddWatchRequest{Path: c.serverPath(k.Path), Mode: proto.AddWatchMode(k.WType)}
-		return r.Append(b)
-	case proto.OpMulti, proto.OpMultiRead:
-		return c.appendMulti(b, &k.Ops)
+	r := request{
+		op: k.Op, path: k.Path, outside: k.Outside, data: k.Data, version: k.Version,
+		watch: k.Watch, wtype: k.WType, acl: k.ACL,
 	}
-	return b // whoAmI, closeSession: no body
-}
-
-// serverPath is the server's path of k's node: the chroot applied, unless
-// the node is outside it.
-func (k *Call) serverPath() string {
-	if k.Outside {
-		return k.Path
+	if isCreate(k.Op) {
+		r.create = &CreateArgs{ACL: k.ACL, Flags: k.Flags, TTL: k.TTL}
 	}
-	return k.c.serverPath(k.Path)
-}
-
-// createRequest is the body of a create; a sequential create of "/" makes
-// children of the chroot itself.
-func createRequest(c *Session, path string, data []byte, acl []proto.ACL, flags proto.CreateFlags, ttl int64) proto.CreateRequest {
-	p := c.serverPath(path)
-	if path == "/" && flags.Sequential() && c.chroot != "" {
-		p = c.chroot + "/"
-	}
-	return proto.CreateRequest{Path: p, Data: stored(data), ACL: acl, Flags: flags, TTL: ttl}
-}
-
-// stored is the value a create or set sends for data: nil as empty, as
-// kazoo does, so that every client reads bytes back (kazoo's recipes fail
-// on a node whose value is null).
-func stored(data []byte) []byte {
-	if data == nil {
-		return []byte{}
-	}
-	return data
+	return k.c.appendRequest(b, &r)
 }
 
 // Reply decodes a reply body with proto's records into the caller's own

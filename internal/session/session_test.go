@@ -80,32 +80,64 @@ func TestStateHub(t *testing.T) {
 }
 
 // TestAppendChroot: every request body carries the server's path, built by
-// proto's records, in one place.
+// proto's records, in one place, for chroots shorter and longer than the
+// length prefix the chroot is written over (see appendRequest).
 func TestAppendChroot(t *testing.T) {
-	s := newTestSession(t, "/app")
 	acl := []proto.ACL{{Perms: proto.PermAll, Scheme: "world", ID: "anyone"}}
-	for _, tc := range []struct {
-		name string
-		k    *Call
-		want proto.Record
-	}{
-		{"getData /", &Call{Op: proto.OpGetData, Path: "/", Watch: true}, &proto.PathWatchRequest{Path: "/app", Watch: true}},
-		{"getData", &Call{Op: proto.OpGetData, Path: "/a"}, &proto.PathWatchRequest{Path: "/app/a"}},
-		{"sequential create of /", &Call{Op: proto.OpCreate2, Path: "/", ACL: acl, Flags: proto.FlagPersistentSequential},
-			&proto.CreateRequest{Path: "/app/", Data: []byte{}, ACL: acl, Flags: proto.FlagPersistentSequential}},
-		{"setData nil", &Call{Op: proto.OpSetData, Path: "/a", Version: 3}, &proto.SetDataRequest{Path: "/app/a", Data: []byte{}, Version: 3}},
-		{"getEphemerals prefix", &Call{Op: proto.OpGetEphemerals, Path: "/a"}, &proto.PathRequest{Path: "/app/a"}},
-		{"multi", &Call{Op: proto.OpMulti, Ops: txnOps(TxnOp{Op: proto.OpCheck, Path: "/a", Version: 1})},
-			&proto.MultiRequest{Ops: []proto.MultiOp{{Op: proto.OpCheck, Body: &proto.CheckVersionRequest{Path: "/app/a", Version: 1}}}}},
-		{"large multi", &Call{Op: proto.OpMulti, Ops: largeTxn(acl)}, largeMulti(acl)},
-		{"multiRead", &Call{Op: proto.OpMultiRead, Ops: txnOps(TxnOp{Op: proto.OpGetData, Path: "/"}, TxnOp{Op: proto.OpGetChildren, Path: "/b"})},
-			&proto.MultiRequest{Ops: []proto.MultiOp{{Op: proto.OpGetData, Body: &proto.PathWatchRequest{Path: "/app"}}, {Op: proto.OpGetChildren, Body: &proto.PathWatchRequest{Path: "/app/b"}}}}},
-	} {
-		k := tc.k
-		k.c = s
-		if got, want := k.Append(nil), tc.want.Append(nil); !bytes.Equal(got, want) {
-			t.Errorf("%s: body %x, want %x", tc.name, got, want)
+	for _, root := range []string{"", "/a", "/ab", "/app", "/a/much/longer/chroot"} {
+		s := newTestSession(t, root)
+		at := func(p string) string { // the server's path of a node
+			if p == "/" && root != "" {
+				return root
+			}
+			return root + p
 		}
+		for _, tc := range []struct {
+			name string
+			k    *Call
+			want proto.Record
+		}{
+			{"getData /", &Call{Op: proto.OpGetData, Path: "/", Watch: true}, &proto.PathWatchRequest{Path: at("/"), Watch: true}},
+			{"getData", &Call{Op: proto.OpGetData, Path: "/a"}, &proto.PathWatchRequest{Path: at("/a")}},
+			{"exists", &Call{Op: proto.OpExists, Path: "/a/b", Watch: true}, &proto.PathWatchRequest{Path: at("/a/b"), Watch: true}},
+			{"getChildren2", &Call{Op: proto.OpGetChildren2, Path: "/a"}, &proto.PathWatchRequest{Path: at("/a")}},
+			{"config, outside the chroot", &Call{Op: proto.OpGetData, Path: "/zookeeper/config", Outside: true}, &proto.PathWatchRequest{Path: "/zookeeper/config"}},
+			{"create", &Call{Op: proto.OpCreate, Path: "/a", Data: []byte("d"), ACL: acl, Flags: proto.FlagEphemeral},
+				&proto.CreateRequest{Path: at("/a"), Data: []byte("d"), ACL: acl, Flags: proto.FlagEphemeral}},
+			{"sequential create of /", &Call{Op: proto.OpCreate2, Path: "/", ACL: acl, Flags: proto.FlagPersistentSequential},
+				&proto.CreateRequest{Path: root + "/", Data: []byte{}, ACL: acl, Flags: proto.FlagPersistentSequential}},
+			{"createTTL", &Call{Op: proto.OpCreateTTL, Path: "/t", ACL: acl, Flags: proto.FlagPersistentWithTTL, TTL: 5000},
+				&proto.CreateRequest{Path: at("/t"), Data: []byte{}, ACL: acl, Flags: proto.FlagPersistentWithTTL, TTL: 5000}},
+			{"delete", &Call{Op: proto.OpDelete, Path: "/a", Version: 2}, &proto.DeleteRequest{Path: at("/a"), Version: 2}},
+			{"setData nil", &Call{Op: proto.OpSetData, Path: "/a", Version: 3}, &proto.SetDataRequest{Path: at("/a"), Data: []byte{}, Version: 3}},
+			{"getACL", &Call{Op: proto.OpGetACL, Path: "/a"}, &proto.PathRequest{Path: at("/a")}},
+			{"sync /", &Call{Op: proto.OpSync, Path: "/"}, &proto.PathRequest{Path: at("/")}},
+			{"setACL", &Call{Op: proto.OpSetACL, Path: "/a", ACL: acl, Version: 1}, &proto.SetACLRequest{Path: at("/a"), ACL: acl, Version: 1}},
+			{"getEphemerals prefix", &Call{Op: proto.OpGetEphemerals, Path: "/a"}, &proto.PathRequest{Path: root + "/a"}},
+			{"getEphemerals of all", &Call{Op: proto.OpGetEphemerals, Path: "/"}, &proto.PathRequest{Path: root + "/"}},
+			{"removeWatches", &Call{Op: proto.OpRemoveWatches, Path: "/a", WType: int32(proto.WatcherData)},
+				&proto.WatchesRequest{Path: at("/a"), Type: proto.WatcherData}},
+			{"addWatch", &Call{Op: proto.OpAddWatch, Path: "/", WType: int32(proto.AddWatchPersistentRecursive)},
+				&proto.AddWatchRequest{Path: at("/"), Mode: proto.AddWatchPersistentRecursive}},
+			{"multi", &Call{Op: proto.OpMulti, Ops: txnOps(TxnOp{Op: proto.OpCheck, Path: "/a", Version: 1})},
+				&proto.MultiRequest{Ops: []proto.MultiOp{{Op: proto.OpCheck, Body: &proto.CheckVersionRequest{Path: at("/a"), Version: 1}}}}},
+			{"multiRead", &Call{Op: proto.OpMultiRead, Ops: txnOps(TxnOp{Op: proto.OpGetData, Path: "/"}, TxnOp{Op: proto.OpGetChildren, Path: "/b"})},
+				&proto.MultiRequest{Ops: []proto.MultiOp{{Op: proto.OpGetData, Body: &proto.PathWatchRequest{Path: at("/")}}, {Op: proto.OpGetChildren, Body: &proto.PathWatchRequest{Path: at("/b")}}}}},
+		} {
+			k := tc.k
+			k.c = s
+			if got, want := k.Append(nil), tc.want.Append(nil); !bytes.Equal(got, want) {
+				t.Errorf("chroot %q, %s: body %x, want %x", root, tc.name, got, want)
+			}
+		}
+	}
+	s := newTestSession(t, "/app")
+	k := &Call{c: s, Op: proto.OpMulti, Ops: largeTxn(nil)}
+	if got, want := k.Append(nil), largeMulti(nil).Append(nil); !bytes.Equal(got, want) {
+		t.Error("large multi: body differs from proto's MultiRequest")
+	}
+	if b := (&Call{c: s, Op: proto.OpWhoAmI}).Append([]byte{1}); !bytes.Equal(b, []byte{1}) {
+		t.Errorf("whoAmI appended %x, want nothing", b[1:])
 	}
 	if p := s.StripRoot("/app/a/b"); p != "/a/b" {
 		t.Errorf("StripRoot = %q", p)
@@ -115,6 +147,12 @@ func TestAppendChroot(t *testing.T) {
 	}
 	if p := s.StripRoot("/apple"); p != "/apple" {
 		t.Errorf("StripRoot of a sibling = %q", p)
+	}
+	for p, want := range map[string]string{"/app/a/b": "/a/b", "/app": "/", "/apple": "", "/ap": "", "/": "", "/zookeeper/config": ""} {
+		rel, ok := s.relPath([]byte(p))
+		if string(rel) != want || ok != (want != "") {
+			t.Errorf("relPath(%q) = %q, %v; want %q", p, rel, ok, want)
+		}
 	}
 }
 
@@ -219,6 +257,45 @@ func TestWatchManager(t *testing.T) {
 	}
 	if _, last := persistent.Close(); last {
 		t.Fatal("a watch ended by the session has nothing left on the server")
+	}
+}
+
+// TestWatchPathsAcrossTheChroot: watches are kept under the client's
+// paths; a notification finds the chroot's own node, not a sibling of the
+// chroot, and a watch outside the chroot (Config) under the server's path,
+// also when the chroot contains that path.
+func TestWatchPathsAcrossTheChroot(t *testing.T) {
+	s := newTestSession(t, "/zookeeper")
+	m := &s.watches
+	watch := func(path string, outside bool) chan Event {
+		k := &Call{c: s, Op: proto.OpGetData, Path: path, Outside: outside, WCh: make(chan Event, 1)}
+		m.registerReply(k)
+		return k.WCh
+	}
+	root, inside, config := watch("/", false), watch("/config", false), watch("/zookeeper/config", true)
+	notify(m, proto.EventNodeDataChanged, "/zookeeperx") // a sibling of the chroot
+	notify(m, proto.EventNodeDataChanged, "/")
+	if len(root)+len(inside)+len(config) != 0 {
+		t.Fatal("a notification outside the chroot fired a watch inside it")
+	}
+	notify(m, proto.EventNodeDataChanged, "/zookeeper")
+	if e := recv(t, root); e.Path != "/" {
+		t.Fatalf("the chroot's node: event %+v, want path /", e)
+	}
+	notify(m, proto.EventNodeDataChanged, "/zookeeper/config")
+	if e := recv(t, inside); e.Path != "/config" {
+		t.Fatalf("in the chroot: event %+v, want path /config", e)
+	}
+	if e := recv(t, config); e.Path != "/zookeeper/config" {
+		t.Fatalf("outside the chroot: event %+v, want the server's path", e)
+	}
+	if len(m.oneShot) != 0 || m.outsides != 0 {
+		t.Fatalf("fired watches remain: %v (%d outside)", m.oneShot, m.outsides)
+	}
+	config = watch("/zookeeper/config", true)
+	m.terminate(ErrSessionExpired, false)
+	if e := recv(t, config); e.Type != proto.EventNone || e.Path != "/zookeeper/config" {
+		t.Fatalf("terminal event %+v", e)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -261,33 +260,6 @@ func (c *Session) connError(err error) error {
 		return fmt.Errorf("%w (%d bytes, limit %d)", ErrReplyTooLarge, tooLarge.Size, tooLarge.Limit)
 	}
 	return fmt.Errorf("%w: %w", ErrConnectionLoss, err)
-}
-
-// serverPath returns the server's path for p: the chroot applied, in this
-// one place for every request.
-func (c *Session) serverPath(p string) string {
-	if c.chroot == "" {
-		return p
-	}
-	if p == "/" {
-		return c.chroot
-	}
-	return c.chroot + p
-}
-
-// StripRoot returns the client's path for the server's path p: the chroot
-// removed, unless p is outside it.
-func (c *Session) StripRoot(p string) string {
-	if c.chroot == "" {
-		return p
-	}
-	if p == c.chroot {
-		return "/"
-	}
-	if strings.HasPrefix(p, c.chroot) && len(p) > len(c.chroot) && p[len(c.chroot)] == '/' {
-		return p[len(c.chroot):]
-	}
-	return p
 }
 
 // submit is the one way every request reaches a connection: it sends k on

@@ -104,25 +104,8 @@ func (c *Session) multiSize(ops *TxnOps) int {
 	return n
 }
 
-// appendTxnOp encodes one operation's request with proto's records, the
-// chroot applied.
+// appendTxnOp encodes one operation's request (appendRequest).
 func (c *Session) appendTxnOp(b []byte, o *TxnOp) []byte {
-	switch o.Op {
-	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-		r := createRequest(c, o.Path, o.Data, o.Create.ACL, o.Create.Flags, o.Create.TTL)
-		return r.Append(b)
-	case proto.OpDelete:
-		r := proto.DeleteRequest{Path: c.serverPath(o.Path), Version: o.Version}
-		return r.Append(b)
-	case proto.OpCheck:
-		r := proto.CheckVersionRequest{Path: c.serverPath(o.Path), Version: o.Version}
-		return r.Append(b)
-	case proto.OpSetData:
-		r := proto.SetDataRequest{Path: c.serverPath(o.Path), Data: stored(o.Data), Version: o.Version}
-		return r.Append(b)
-	case proto.OpGetData, proto.OpGetChildren:
-		r := proto.PathWatchRequest{Path: c.serverPath(o.Path)}
-		return r.Append(b)
-	}
-	return b
+	r := request{op: o.Op, path: o.Path, data: o.Data, version: o.Version, create: o.Create}
+	return c.appendRequest(b, &r)
 }

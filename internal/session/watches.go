@@ -29,9 +29,13 @@ const (
 	watchRecursive
 )
 
+// watchKey is a watch's entry: the client's path (without the chroot), or
+// the server's own path for a watch outside the chroot (Config), so that
+// registering a watch builds no server path.
 type watchKey struct {
-	path string // server path (with chroot)
-	kind watchKind
+	path    string
+	kind    watchKind
+	outside bool
 }
 
 // watchManager holds every watch of the session. One-shot watches are
@@ -43,6 +47,7 @@ type watchManager struct {
 	c          *Session
 	mu         sync.Mutex
 	oneShot    map[watchKey]channels
+	outsides   int // one-shot entries outside the chroot
 	persistent map[watchKey][]*Watch
 	ended      map[*Watch]struct{} // ended by a lost session, perhaps undrained
 }
@@ -102,9 +107,12 @@ func (m *watchManager) registerReply(k *Call) {
 	case k.Code != proto.CodeOK:
 		return
 	}
-	key := watchKey{k.serverPath(), kind}
+	key := watchKey{k.Path, kind, k.Outside}
 	m.mu.Lock()
 	chs := m.oneShot[key]
+	if chs.first == nil && key.outside {
+		m.outsides++
+	}
 	chs.path = key.path
 	chs.add(k.WCh)
 	m.oneShot[key] = chs
@@ -117,20 +125,20 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	if ev.Type == proto.EventNone {
 		return
 	}
-	e := Event{Type: ev.Type, Zxid: zxid}
+	rel, inRoot := m.c.relPath(ev.Path)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	fire := func(kind watchKind) {
-		chs, ok := m.oneShot[watchKey{string(ev.Path), kind}]
-		if !ok {
-			return
+		if inRoot {
+			if chs, ok := m.oneShot[watchKey{string(rel), kind, false}]; ok {
+				m.fire(chs, kind, false, ev.Type, zxid)
+			}
 		}
-		if e.Path == "" {
-			e.Path = m.c.StripRoot(chs.path)
+		if m.outsides > 0 {
+			if chs, ok := m.oneShot[watchKey{string(ev.Path), kind, true}]; ok {
+				m.fire(chs, kind, true, ev.Type, zxid)
+			}
 		}
-		chs.send(e)
-		m.c.reportWatchEvent(e, 1)
-		delete(m.oneShot, watchKey{chs.path, kind})
 	}
 	switch ev.Type {
 	case proto.EventNodeCreated, proto.EventNodeDataChanged:
@@ -143,21 +151,19 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	case proto.EventNodeChildrenChanged:
 		fire(watchChild)
 	}
-	if len(m.persistent) == 0 {
+	if len(m.persistent) == 0 || !inRoot {
 		return
 	}
-	path := string(ev.Path)
-	if e.Path == "" {
-		e.Path = m.c.StripRoot(path)
-	}
-	for _, w := range m.persistent[watchKey{path, watchPersistent}] {
+	path := string(rel)
+	e := Event{Type: ev.Type, Path: path, Zxid: zxid}
+	for _, w := range m.persistent[watchKey{path, watchPersistent, false}] {
 		w.put(e)
 	}
 	if ev.Type == proto.EventNodeChildrenChanged {
 		return // recursive watches do not see child events
 	}
 	for p := path; ; p = ParentPath(p) {
-		for _, w := range m.persistent[watchKey{p, watchRecursive}] {
+		for _, w := range m.persistent[watchKey{p, watchRecursive, false}] {
 			w.put(e)
 		}
 		if p == "/" {
@@ -166,16 +172,34 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	}
 }
 
+// fire ends the one-shot watches chs of kind with their event (m.mu held).
+func (m *watchManager) fire(chs channels, kind watchKind, outside bool, typ proto.EventType, zxid int64) {
+	e := Event{Type: typ, Path: chs.path, Zxid: zxid}
+	chs.send(e)
+	m.c.reportWatchEvent(e, 1)
+	delete(m.oneShot, watchKey{chs.path, kind, outside})
+	if outside {
+		m.outsides--
+	}
+}
+
 // remove ends the one-shot watches of kind on path with a removal event.
 func (m *watchManager) remove(path string, kinds []watchKind, typ proto.EventType) {
-	key := watchKey{path: m.c.serverPath(path)}
 	e := Event{Type: typ, Path: path, Zxid: -1}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, kind := range kinds {
-		key.kind = kind
+		key := watchKey{path, kind, false}
 		m.oneShot[key].send(e)
 		delete(m.oneShot, key)
+		if m.outsides > 0 { // a watch outside the chroot on the same server node
+			key = watchKey{m.c.serverPath(path), kind, true}
+			if chs, ok := m.oneShot[key]; ok {
+				chs.send(Event{Type: typ, Path: key.path, Zxid: -1})
+				delete(m.oneShot, key)
+				m.outsides--
+			}
+		}
 	}
 }
 
@@ -187,7 +211,7 @@ func (m *watchManager) remove(path string, kinds []watchKind, typ proto.EventTyp
 func (m *watchManager) terminate(err error, final bool) {
 	m.mu.Lock()
 	oneShot, persistent := m.oneShot, m.persistent
-	m.oneShot = make(map[watchKey]channels)
+	m.oneShot, m.outsides = make(map[watchKey]channels), 0
 	m.persistent = make(map[watchKey][]*Watch)
 	for _, ws := range persistent {
 		for _, w := range ws {
@@ -204,7 +228,7 @@ func (m *watchManager) terminate(err error, final bool) {
 	}
 	m.mu.Unlock()
 	for key, chs := range oneShot {
-		chs.send(Event{Type: proto.EventNone, Path: m.c.StripRoot(key.path), Zxid: -1, Err: err})
+		chs.send(Event{Type: proto.EventNone, Path: key.path, Zxid: -1, Err: err})
 	}
 	for _, w := range ended {
 		last := Event{Type: proto.EventNone, Path: w.path, Zxid: -1, Err: err}
@@ -229,11 +253,11 @@ func (m *watchManager) resend(cn *conn.Conn, lastZxid int64) {
 	m.mu.Lock()
 	var lists [5][]string
 	for key := range m.oneShot {
-		lists[key.kind-1] = append(lists[key.kind-1], key.path)
+		lists[key.kind-1] = append(lists[key.kind-1], m.serverPath(key))
 	}
 	var resync []*Watch
 	for key, ws := range m.persistent {
-		lists[key.kind-1] = append(lists[key.kind-1], key.path)
+		lists[key.kind-1] = append(lists[key.kind-1], m.serverPath(key))
 		resync = append(resync, ws...)
 	}
 	m.mu.Unlock()
@@ -316,7 +340,7 @@ func (c *Session) AddWatch(path string, recursive bool) *Watch {
 	if recursive {
 		kind = watchRecursive
 	}
-	w := &Watch{c: c, key: watchKey{c.serverPath(path), kind}, path: path, q: queue.New[Event]()}
+	w := &Watch{c: c, key: watchKey{path, kind, false}, path: path, q: queue.New[Event]()}
 	m := &c.watches
 	m.mu.Lock()
 	m.persistent[w.key] = append(m.persistent[w.key], w)
@@ -401,7 +425,7 @@ func (m *watchManager) endPersistent(path string, kinds ...watchKind) {
 	var ended []*Watch
 	m.mu.Lock()
 	for _, kind := range kinds {
-		key := watchKey{m.c.serverPath(path), kind}
+		key := watchKey{path, kind, false}
 		ended = append(ended, m.persistent[key]...)
 		delete(m.persistent, key)
 	}
@@ -433,6 +457,14 @@ func (c *Session) WatchesRemoved(path string, typ proto.WatcherType) {
 		m.remove(path, []watchKind{watchChild}, proto.EventChildWatchRemoved)
 		m.endPersistent(path, watchPersistent, watchRecursive)
 	}
+}
+
+// serverPath is the server's path of a watch.
+func (m *watchManager) serverPath(key watchKey) string {
+	if key.outside {
+		return key.path
+	}
+	return m.c.serverPath(key.path)
 }
 
 // ParentPath returns the parent of an absolute path ("/" for top level).
