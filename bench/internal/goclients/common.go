@@ -1,7 +1,9 @@
 // Package goclients runs the benchmark workloads on the Go clients: kazoo
 // for Go through its synchronous and its asynchronous API, go-zookeeper/zk,
 // and the minimal pipelined client (internal/rawclient) that marks the
-// ceiling of what one connection to the server can do.
+// ceiling of what one connection to the server can do. The hand-off client
+// (Gets only) is that minimal client with a reader goroutine: the CPU floor
+// of any client that reads its socket from a goroutine of its own.
 //
 // Clients without an asynchronous API keep N requests in flight with N
 // goroutines, each running synchronous calls in a loop; that is how their
