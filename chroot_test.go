@@ -2,6 +2,7 @@ package kazoo_test
 
 import (
 	"context"
+	"runtime"
 	"testing"
 
 	"github.com/kazoo-go/kazoo"
@@ -25,22 +26,22 @@ func TestChrootAddsNoAllocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	allocs := func(c *kazoo.Client, path string) (get, set, getw, fired float64) {
-		get = testing.AllocsPerRun(500, func() {
+		get = allocsPerRun(500, func() {
 			if _, _, err := c.Get(ctx, path); err != nil {
 				t.Fatal(err)
 			}
 		})
-		set = testing.AllocsPerRun(500, func() {
+		set = allocsPerRun(500, func() {
 			if _, err := c.Set(ctx, path, []byte("x"), kazoo.AnyVersion); err != nil {
 				t.Fatal(err)
 			}
 		})
-		getw = testing.AllocsPerRun(500, func() {
+		getw = allocsPerRun(500, func() {
 			if _, _, _, err := c.GetW(ctx, path); err != nil {
 				t.Fatal(err)
 			}
 		})
-		fired = testing.AllocsPerRun(200, func() { // a watch set, fired and delivered
+		fired = allocsPerRun(200, func() { // a watch set, fired and delivered
 			_, _, ch, err := c.GetW(ctx, path)
 			if err == nil {
 				_, err = c.Set(ctx, path, []byte("y"), kazoo.AnyVersion)
@@ -56,7 +57,25 @@ func TestChrootAddsNoAllocation(t *testing.T) {
 	}
 	g1, s1, w1, f1 := allocs(chrooted, node)
 	g0, s0, w0, f0 := allocs(plain, chrooted.Chroot()+node)
-	if g1 > g0 || s1 > s0 || w1 > w0 || f1 > f0 {
-		t.Errorf("chrooted client: Get %v, Set %v, GetW %v, a fired watch %v allocations; unchrooted: %v, %v, %v, %v", g1, s1, w1, f1, g0, s0, w0, f0)
+	t.Logf("chrooted client: Get %.2f, Set %.2f, GetW %.2f, a fired watch %.2f allocations; unchrooted: %.2f, %.2f, %.2f, %.2f", g1, s1, w1, f1, g0, s0, w0, f0)
+	// A chroot joined to a path costs at least one allocation per
+	// request; less than half of one is noise (the race detector's
+	// sync.Pool drops a quarter of what is put back).
+	if g1 > g0+0.5 || s1 > s0+0.5 || w1 > w0+0.5 || f1 > f0+0.5 {
+		t.Error("the chroot costs allocations")
 	}
+}
+
+// allocsPerRun is testing.AllocsPerRun without its rounding down to a
+// whole number, which turns a noise of a tenth into a difference of one.
+func allocsPerRun(runs int, f func()) float64 {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // as testing.AllocsPerRun
+	f()                                             // warm up
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return float64(after.Mallocs-before.Mallocs) / float64(runs)
 }
