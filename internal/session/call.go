@@ -162,10 +162,7 @@ func (k *Call) Append(b []byte) []byte {
 	}
 	r := request{
 		op: k.Op, path: k.Path, outside: k.Outside, data: k.Data, version: k.Version,
-		watch: k.Watch, wtype: k.WType, acl: k.ACL,
-	}
-	if isCreate(k.Op) {
-		r.create = &CreateArgs{ACL: k.ACL, Flags: k.Flags, TTL: k.TTL}
+		watch: k.Watch, wtype: k.WType, acl: k.ACL, flags: k.Flags, ttl: k.TTL,
 	}
 	return k.c.appendRequest(b, &r)
 }

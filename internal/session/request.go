@@ -17,9 +17,10 @@ type request struct {
 	data    []byte
 	version int32
 	watch   bool
-	wtype   int32       // WatcherType or AddWatchMode
-	acl     []proto.ACL // setACL
-	create  *CreateArgs // creates
+	wtype   int32 // WatcherType or AddWatchMode
+	acl     []proto.ACL
+	flags   proto.CreateFlags
+	ttl     int64
 }
 
 // appendRequest encodes r's body with proto's records, the chroot applied.
@@ -35,7 +36,7 @@ func (c *Session) appendRequest(b []byte, r *request) []byte {
 	case r.outside:
 		root = ""
 	case root == "":
-	case path == "/" && r.op != proto.OpGetEphemerals && !(r.create != nil && r.create.Flags.Sequential()):
+	case path == "/" && r.op != proto.OpGetEphemerals && !r.flags.Sequential():
 		// The chroot's own node. (A sequential create of "/" makes
 		// children of the chroot; getEphemerals takes a prefix, not a node.)
 		path = ""
@@ -46,8 +47,8 @@ func (c *Session) appendRequest(b []byte, r *request) []byte {
 	case proto.OpGetData, proto.OpExists, proto.OpGetChildren, proto.OpGetChildren2:
 		rec := proto.PathWatchRequest{Path: path, Watch: r.watch}
 		b = rec.Append(b)
-	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL: // isCreate
-		rec := proto.CreateRequest{Path: path, Data: stored(r.data), ACL: r.create.ACL, Flags: r.create.Flags, TTL: r.create.TTL}
+	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+		rec := proto.CreateRequest{Path: path, Data: stored(r.data), ACL: r.acl, Flags: r.flags, TTL: r.ttl}
 		b = rec.Append(b)
 	case proto.OpDelete:
 		rec := proto.DeleteRequest{Path: path, Version: r.version}
@@ -83,16 +84,6 @@ func (c *Session) appendRequest(b []byte, r *request) []byte {
 	binary.BigEndian.PutUint32(b[start:], n+uint32(len(root)))
 	copy(b[start+4:], root)
 	return b
-}
-
-// isCreate reports whether op creates a node (and its request carries
-// CreateArgs).
-func isCreate(op proto.Op) bool {
-	switch op {
-	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-		return true
-	}
-	return false
 }
 
 // stored is the value a create or set sends for data: nil as empty, as

@@ -106,6 +106,9 @@ func (c *Session) multiSize(ops *TxnOps) int {
 
 // appendTxnOp encodes one operation's request (appendRequest).
 func (c *Session) appendTxnOp(b []byte, o *TxnOp) []byte {
-	r := request{op: o.Op, path: o.Path, data: o.Data, version: o.Version, create: o.Create}
+	r := request{op: o.Op, path: o.Path, data: o.Data, version: o.Version}
+	if o.Create != nil {
+		r.acl, r.flags, r.ttl = o.Create.ACL, o.Create.Flags, o.Create.TTL
+	}
 	return c.appendRequest(b, &r)
 }

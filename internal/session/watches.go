@@ -131,12 +131,12 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	fire := func(kind watchKind) {
 		if inRoot {
 			if chs, ok := m.oneShot[watchKey{string(rel), kind, false}]; ok {
-				m.fire(chs, kind, false, ev.Type, zxid)
+				m.fireOneShot(chs, kind, false, ev.Type, zxid)
 			}
 		}
 		if m.outsides > 0 {
 			if chs, ok := m.oneShot[watchKey{string(ev.Path), kind, true}]; ok {
-				m.fire(chs, kind, true, ev.Type, zxid)
+				m.fireOneShot(chs, kind, true, ev.Type, zxid)
 			}
 		}
 	}
@@ -172,8 +172,9 @@ func (m *watchManager) Notify(ev *proto.WatcherEventView, zxid int64) {
 	}
 }
 
-// fire ends the one-shot watches chs of kind with their event (m.mu held).
-func (m *watchManager) fire(chs channels, kind watchKind, outside bool, typ proto.EventType, zxid int64) {
+// fireOneShot ends the one-shot watches chs of kind with their event (m.mu
+// held).
+func (m *watchManager) fireOneShot(chs channels, kind watchKind, outside bool, typ proto.EventType, zxid int64) {
 	e := Event{Type: typ, Path: chs.path, Zxid: zxid}
 	chs.send(e)
 	m.c.reportWatchEvent(e, 1)
