@@ -28,9 +28,8 @@ const Handoff = "handoff"
 // reader goroutine, which decodes each reply, copies its data and sends it
 // on a channel with room for every request in flight.
 type handoff struct {
-	nc      net.Conn
-	out     []byte
-	xid     int32
+	c       *rawclient.Conn // the caller writes with it; it never reads again
+	nc      net.Conn        // read by the reader goroutine
 	replies chan handoffReply
 }
 
@@ -56,12 +55,14 @@ func DialHandoff(addr string) (workload.Runner, error) {
 		nc = c
 		return c, err
 	}
-	// rawclient performs the handshake; the socket is then read and
-	// written here only (the server sends nothing before a request).
-	if _, err := rawclient.Dial(ctx, addr, sessionTimeout, rawclient.WithDialer(dial)); err != nil {
+	// rawclient performs the handshake and encodes and writes the
+	// requests; the reader goroutine reads the socket itself (the server
+	// sends nothing before a request, so rawclient buffered nothing more).
+	c, err := rawclient.Dial(ctx, addr, sessionTimeout, rawclient.WithDialer(dial))
+	if err != nil {
 		return nil, err
 	}
-	h := &handoff{nc: nc, replies: make(chan handoffReply, maxHandoffInflight)}
+	h := &handoff{c: c, nc: nc, replies: make(chan handoffReply, maxHandoffInflight)}
 	go h.read()
 	return h, nil
 }
@@ -109,24 +110,13 @@ func (h *handoff) read() {
 	}
 }
 
-// send encodes a getData request into the write buffer.
+// send queues a getData request.
 func (h *handoff) send(path string) int32 {
-	h.xid++
-	req := proto.PathWatchRequest{Path: path}
-	start := len(h.out)
-	h.out = binary.BigEndian.AppendUint32(h.out, 0)
-	h.out = binary.BigEndian.AppendUint32(h.out, uint32(h.xid))
-	h.out = binary.BigEndian.AppendUint32(h.out, uint32(proto.OpGetData))
-	h.out = req.Append(h.out)
-	binary.BigEndian.PutUint32(h.out[start:], uint32(len(h.out)-start-4))
-	return h.xid
+	xid, _ := h.c.Send(proto.OpGetData, &proto.PathWatchRequest{Path: path}) // an error shows at the flush
+	return xid
 }
 
-func (h *handoff) flush() error {
-	_, err := h.nc.Write(h.out)
-	h.out = h.out[:0]
-	return err
-}
+func (h *handoff) flush() error { return h.c.Flush() }
 
 // reply waits for the next reply and checks it answers xid.
 func (h *handoff) reply(xid int32) error {
